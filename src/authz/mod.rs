@@ -1,0 +1,365 @@
+//! Roles, permissions and data scope.
+//!
+//! A user holds role assignments; each assignment carries a unit, meaning "that unit and every
+//! unit below it". A permission is granted by a role; its *scope* is the union of the subtrees
+//! of the assignments whose role grants it. The scope is computed once per request from the
+//! principal loaded by the session layer, and turned into one SQL condition
+//! (`unit_id IN (SELECT id FROM units WHERE path range …)`), never checked row by row.
+//!
+//! 三员分立 (GB/T 22239-2019 8.1.4.2 d), 8.1.5): 系统管理员, 安全管理员 and 审计管理员 are mutually
+//! exclusive, exclusive with every business role, and none of them holds a permission that
+//! reads business records.
+//!
+//! Roles beyond ARCHITECTURE.md's list: `office` (党组办公室/政治部). DOMAIN.md names the party
+//! group office and personnel as users that issue lists, run campaigns and request integrity
+//! opinions; giving them the 纪检监察组 role would over-grant, and 单位领导 would under-grant.
+
+pub mod entity;
+pub mod policy;
+pub mod repo;
+
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, Query};
+use serde::Serialize;
+
+use crate::ids::{PersonId, UnitId, UserId};
+
+/// A role. Stored as its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Role {
+    SysAdmin,
+    SecAdmin,
+    AuditAdmin,
+    Discipline,
+    Office,
+    Leader,
+    Liaison,
+    Cadre,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::SysAdmin,
+        Role::SecAdmin,
+        Role::AuditAdmin,
+        Role::Discipline,
+        Role::Office,
+        Role::Leader,
+        Role::Liaison,
+        Role::Cadre,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "sysadmin",
+            Role::SecAdmin => "secadmin",
+            Role::AuditAdmin => "auditadmin",
+            Role::Discipline => "discipline",
+            Role::Office => "office",
+            Role::Leader => "leader",
+            Role::Liaison => "liaison",
+            Role::Cadre => "cadre",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
+    }
+
+    /// Catalog key of the role's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "role.sysadmin",
+            Role::SecAdmin => "role.secadmin",
+            Role::AuditAdmin => "role.auditadmin",
+            Role::Discipline => "role.discipline",
+            Role::Office => "role.office",
+            Role::Leader => "role.leader",
+            Role::Liaison => "role.liaison",
+            Role::Cadre => "role.cadre",
+        }
+    }
+
+    /// One of the three separated administrator roles (三员).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::SysAdmin | Role::SecAdmin | Role::AuditAdmin)
+    }
+
+    /// The permissions this role grants.
+    pub fn perms(self) -> &'static [Perm] {
+        use Perm::*;
+        match self {
+            Role::SysAdmin => &[OrgView, UnitManage, PeopleManage, RosterImport, PeopleExport, UserManage, CalendarManage],
+            Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
+            Role::AuditAdmin => &[AuditView],
+            Role::Discipline => &[OrgView, PeopleExport],
+            Role::Office => &[OrgView, PeopleManage, PeopleExport],
+            Role::Leader => &[OrgView, PeopleExport],
+            Role::Liaison => &[OrgView],
+            Role::Cadre => &[],
+        }
+    }
+}
+
+/// A permission a route or action requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Perm {
+    /// See units and people (the directory).
+    OrgView,
+    /// Create, rename, move and remove units.
+    UnitManage,
+    /// Create and edit people and their postings.
+    PeopleManage,
+    /// Import the roster spreadsheet (units and people).
+    RosterImport,
+    /// Export the people list.
+    PeopleExport,
+    /// See login accounts (without managing them).
+    UserView,
+    /// Create accounts, reset passwords, disable.
+    UserManage,
+    /// Grant and revoke roles.
+    RoleGrant,
+    /// Password, lockout and session policy.
+    SecurityPolicy,
+    /// Search and export the audit log.
+    AuditView,
+    /// Edit the working-day calendar.
+    CalendarManage,
+}
+
+impl Perm {
+    pub fn code(self) -> &'static str {
+        match self {
+            Perm::OrgView => "org.view",
+            Perm::UnitManage => "unit.manage",
+            Perm::PeopleManage => "people.manage",
+            Perm::RosterImport => "roster.import",
+            Perm::PeopleExport => "people.export",
+            Perm::UserView => "user.view",
+            Perm::UserManage => "user.manage",
+            Perm::RoleGrant => "role.grant",
+            Perm::SecurityPolicy => "security.policy",
+            Perm::AuditView => "audit.view",
+            Perm::CalendarManage => "calendar.manage",
+        }
+    }
+
+    /// The roles granting this permission.
+    pub fn roles(self) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| r.perms().contains(&self)).collect()
+    }
+}
+
+/// Who may call a route. Every route declares one (a test enumerates the route table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login page, assets, health, public boards).
+    Public,
+    /// Any signed-in user (own account, notifications).
+    Authenticated,
+    /// Signed in and holding the permission somewhere.
+    Perm(Perm),
+}
+
+/// One role assignment, with the unit's path resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    pub unit_id: UnitId,
+    pub unit_path: String,
+    pub unit_name: String,
+}
+
+/// The signed-in user, as loaded once per request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub user_uuid: uuid::Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub person_id: Option<PersonId>,
+    pub grants: Vec<Grant>,
+    pub must_change_password: bool,
+}
+
+impl Principal {
+    pub fn roles(&self) -> Vec<Role> {
+        let mut r: Vec<Role> = self.grants.iter().map(|g| g.role).collect();
+        r.sort();
+        r.dedup();
+        r
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    pub fn can(&self, p: Perm) -> bool {
+        self.grants.iter().any(|g| g.role.perms().contains(&p))
+    }
+
+    pub fn allows(&self, a: Access) -> bool {
+        match a {
+            Access::Public | Access::Authenticated => true,
+            Access::Perm(p) => self.can(p),
+        }
+    }
+
+    /// The units (subtrees) in which `p` applies.
+    pub fn scope(&self, p: Perm) -> Scope {
+        Scope::from_paths(self.grants.iter().filter(|g| g.role.perms().contains(&p)).map(|g| g.unit_path.clone()))
+    }
+
+    /// Role codes joined for the audit log.
+    pub fn roles_text(&self) -> String {
+        self.roles().iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// A set of unit subtrees, as materialised-path prefixes with nested ones removed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Scope {
+    prefixes: Vec<String>,
+}
+
+impl Scope {
+    pub fn from_paths(paths: impl IntoIterator<Item = String>) -> Self {
+        let mut v: Vec<String> = paths.into_iter().collect();
+        v.sort();
+        v.dedup();
+        let mut out: Vec<String> = Vec::new();
+        for p in v {
+            if !out.iter().any(|q| p.starts_with(q.as_str())) {
+                out.push(p);
+            }
+        }
+        Scope { prefixes: out }
+    }
+
+    pub fn none() -> Self {
+        Scope::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prefixes.is_empty()
+    }
+
+    pub fn prefixes(&self) -> &[String] {
+        &self.prefixes
+    }
+
+    /// Whether the unit with this path lies inside the scope.
+    pub fn contains(&self, unit_path: &str) -> bool {
+        self.prefixes.iter().any(|p| unit_path.starts_with(p.as_str()))
+    }
+
+    /// Narrow the scope to one subtree (a filter chosen by the user). The result is never wider
+    /// than `self`: asking for a unit outside the scope yields nothing, not the unit.
+    pub fn narrow_to(&self, unit_path: &str) -> Scope {
+        if self.contains(unit_path) {
+            return Scope { prefixes: vec![unit_path.to_string()] };
+        }
+        Scope { prefixes: self.prefixes.iter().filter(|p| p.starts_with(unit_path)).cloned().collect() }
+    }
+
+    /// A condition on a units path column: `path` lies in one of the subtrees. Uses a range
+    /// (`path >= '/1/4/' AND path < '/1/40'`) so both backends use the path index.
+    pub fn path_condition<C: IntoColumnRef + Clone>(&self, path_col: C) -> Condition {
+        if self.prefixes.is_empty() {
+            return Condition::all().add(Expr::cust("1 = 0"));
+        }
+        let mut any = Condition::any();
+        for p in &self.prefixes {
+            any = any.add(
+                Expr::col(path_col.clone()).gte(p.clone()).and(Expr::col(path_col.clone()).lt(path_upper_bound(p))),
+            );
+        }
+        any
+    }
+
+    /// A condition on a `unit_id` column of any table: the unit lies in the scope.
+    pub fn unit_condition<C: IntoColumnRef>(&self, unit_id_col: C) -> Condition {
+        if self.prefixes.is_empty() {
+            return Condition::all().add(Expr::cust("1 = 0"));
+        }
+        let sub = Query::select().column("id").from("units").cond_where(self.path_condition("path")).to_owned();
+        Condition::all().add(Expr::col(unit_id_col).in_subquery(sub))
+    }
+}
+
+/// The smallest string greater than every string starting with `prefix` (prefix ends in '/').
+pub fn path_upper_bound(prefix: &str) -> String {
+    let mut s = prefix.to_string();
+    if let Some(last) = s.pop() {
+        s.push(char::from_u32(last as u32 + 1).unwrap_or(char::MAX));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Role, path: &str) -> Grant {
+        Grant { role, unit_id: UnitId(1), unit_path: path.into(), unit_name: String::new() }
+    }
+
+    fn principal(grants: Vec<Grant>) -> Principal {
+        Principal {
+            user_id: UserId(1),
+            user_uuid: uuid::Uuid::nil(),
+            username: "u".into(),
+            display_name: "u".into(),
+            person_id: None,
+            grants,
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn admin_roles_read_no_business_records() {
+        for r in [Role::SysAdmin, Role::SecAdmin, Role::AuditAdmin] {
+            assert!(r.is_admin());
+        }
+        // The audit log is the 审计管理员's alone; role grants the 安全管理员's alone.
+        assert_eq!(Perm::AuditView.roles(), vec![Role::AuditAdmin]);
+        assert_eq!(Perm::RoleGrant.roles(), vec![Role::SecAdmin]);
+        assert!(!Role::SysAdmin.perms().contains(&Perm::RoleGrant));
+        assert!(!Role::SecAdmin.perms().contains(&Perm::UserManage));
+    }
+
+    #[test]
+    fn scope_merges_nested_subtrees() {
+        let s = Scope::from_paths(["/1/4/".to_string(), "/1/4/17/".to_string(), "/1/5/".to_string()]);
+        assert_eq!(s.prefixes(), &["/1/4/".to_string(), "/1/5/".to_string()]);
+        assert!(s.contains("/1/4/17/20/"));
+        assert!(!s.contains("/1/40/"));
+        assert!(!s.contains("/1/"));
+    }
+
+    #[test]
+    fn narrowing_never_widens() {
+        let s = Scope::from_paths(["/1/4/".to_string()]);
+        assert_eq!(s.narrow_to("/1/4/17/").prefixes(), &["/1/4/17/".to_string()]);
+        assert!(s.narrow_to("/1/5/").is_empty());
+        // Asking for an ancestor yields only what was in scope.
+        assert_eq!(s.narrow_to("/1/").prefixes(), &["/1/4/".to_string()]);
+    }
+
+    #[test]
+    fn upper_bound_excludes_siblings_with_longer_ids() {
+        assert_eq!(path_upper_bound("/1/4/"), "/1/40");
+        assert!("/1/4/99/" < path_upper_bound("/1/4/").as_str());
+        assert!("/1/40/" >= path_upper_bound("/1/4/").as_str());
+        assert!("/1/41/" >= path_upper_bound("/1/4/").as_str());
+    }
+
+    #[test]
+    fn permission_scope_is_the_union_of_granting_roles() {
+        let p = principal(vec![grant(Role::Liaison, "/1/4/"), grant(Role::Leader, "/1/5/"), grant(Role::Cadre, "/1/6/")]);
+        assert_eq!(p.scope(Perm::OrgView).prefixes(), &["/1/4/".to_string(), "/1/5/".to_string()]);
+        assert!(p.scope(Perm::PeopleExport).contains("/1/5/9/"));
+        assert!(!p.scope(Perm::PeopleExport).contains("/1/4/"));
+        assert!(p.scope(Perm::UnitManage).is_empty());
+    }
+}

@@ -1,0 +1,97 @@
+//! Role assignments: loading a user's grants, and the rules for granting.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::{Grant, Role, entity};
+use crate::{
+    error::{AppError, AppResult},
+    features::org::entity::unit,
+    i18n::Msg,
+    ids::{UnitId, UserId},
+};
+
+/// A user's grants with their units' paths, skipping removed units and unknown role codes.
+pub async fn load_grants(conn: &impl ConnectionTrait, user: UserId) -> Result<Vec<Grant>, DbErr> {
+    let rows = entity::Entity::find()
+        .filter(entity::Column::UserId.eq(user.0))
+        .find_also_related(unit::Entity)
+        .order_by_asc(entity::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(ra, u)| {
+            let u = u.filter(|u| u.deleted_at.is_none())?;
+            Some(Grant { role: Role::parse(&ra.role)?, unit_id: UnitId(u.id), unit_path: u.path, unit_name: u.name })
+        })
+        .collect())
+}
+
+/// Check the 三员分立 rules before adding `role` to a user who already holds `existing`.
+pub fn check_combination(existing: &[Role], role: Role) -> AppResult<()> {
+    let clash = if role.is_admin() {
+        existing.iter().any(|r| *r != role)
+    } else {
+        existing.iter().any(|r| r.is_admin())
+    };
+    if clash {
+        return Err(AppError::invalid("role", "field.role", Msg::new("authz.admin_exclusive")));
+    }
+    Ok(())
+}
+
+/// Add a role assignment. The caller audits.
+pub async fn insert_grant(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    role: Role,
+    unit: UnitId,
+    by: Option<UserId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<entity::Model> {
+    let existing: Vec<Role> = entity::Entity::find()
+        .filter(entity::Column::UserId.eq(user.0))
+        .all(conn)
+        .await?
+        .iter()
+        .filter_map(|r| Role::parse(&r.role))
+        .collect();
+    check_combination(&existing, role)?;
+    let am = entity::ActiveModel {
+        user_id: Set(user.0),
+        role: Set(role.code().to_string()),
+        unit_id: Set(unit.0),
+        created_at: Set(now),
+        created_by: Set(by.map(|u| u.0)),
+        ..Default::default()
+    };
+    am.insert(conn).await.map_err(|e| crate::error::on_unique(e, "role", "authz.already_granted"))
+}
+
+pub async fn find_grant(conn: &impl ConnectionTrait, id: i64) -> Result<Option<entity::Model>, DbErr> {
+    entity::Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn delete_grant(conn: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    entity::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_admins_are_mutually_exclusive_and_exclusive_with_business_roles() {
+        assert!(check_combination(&[Role::SysAdmin], Role::SecAdmin).is_err());
+        assert!(check_combination(&[Role::AuditAdmin], Role::SysAdmin).is_err());
+        assert!(check_combination(&[Role::SysAdmin], Role::Discipline).is_err());
+        assert!(check_combination(&[Role::Leader], Role::AuditAdmin).is_err());
+        // The same admin role at another unit is fine; business roles combine freely.
+        assert!(check_combination(&[Role::SysAdmin], Role::SysAdmin).is_ok());
+        assert!(check_combination(&[Role::Leader, Role::Cadre], Role::Liaison).is_ok());
+        assert!(check_combination(&[], Role::SecAdmin).is_ok());
+    }
+}

@@ -1,0 +1,6 @@
+//! (in progress)
+use crate::web::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+}

@@ -1,0 +1,7 @@
+//! Business capabilities, one folder each (STYLE.md: a room per capability).
+
+pub mod accounts;
+pub mod admin;
+pub mod api;
+pub mod home;
+pub mod org;
