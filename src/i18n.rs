@@ -90,20 +90,21 @@ impl Catalog {
     }
 
     /// `2026年3月1日` in Chinese, `2026-03-01` in English.
-    pub fn date(&self, d: NaiveDate) -> String {
+    pub fn date(&self, d: impl std::borrow::Borrow<NaiveDate>) -> String {
+        let d = *d.borrow();
         match self.lang {
             Lang::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
             Lang::En => d.format("%Y-%m-%d").to_string(),
         }
     }
 
-    pub fn opt_date(&self, d: Option<NaiveDate>) -> String {
-        d.map(|d| self.date(d)).unwrap_or_default()
+    pub fn opt_date(&self, d: impl std::borrow::Borrow<Option<NaiveDate>>) -> String {
+        d.borrow().map(|d| self.date(d)).unwrap_or_default()
     }
 
     /// A timestamp shown in Beijing time.
-    pub fn datetime(&self, t: DateTime<Utc>) -> String {
-        let local = t + chrono::Duration::hours(8);
+    pub fn datetime(&self, t: impl std::borrow::Borrow<DateTime<Utc>>) -> String {
+        let local = *t.borrow() + chrono::Duration::hours(8);
         match self.lang {
             Lang::ZhCn => format!(
                 "{}年{}月{}日 {}",
@@ -116,12 +117,12 @@ impl Catalog {
         }
     }
 
-    pub fn opt_datetime(&self, t: Option<DateTime<Utc>>) -> String {
-        t.map(|t| self.datetime(t)).unwrap_or_default()
+    pub fn opt_datetime(&self, t: impl std::borrow::Borrow<Option<DateTime<Utc>>>) -> String {
+        t.borrow().map(|t| self.datetime(t)).unwrap_or_default()
     }
 
-    pub fn yes_no(&self, b: bool) -> &str {
-        self.get(if b { "common.yes" } else { "common.no" })
+    pub fn yes_no(&self, b: impl std::borrow::Borrow<bool>) -> &str {
+        self.get(if *b.borrow() { "common.yes" } else { "common.no" })
     }
 }
 

@@ -88,7 +88,7 @@ impl Role {
     pub fn perms(self) -> &'static [Perm] {
         use Perm::*;
         match self {
-            Role::SysAdmin => &[OrgView, UnitManage, PeopleManage, RosterImport, PeopleExport, UserManage, CalendarManage],
+            Role::SysAdmin => &[OrgView, UnitManage, PeopleManage, RosterImport, PeopleExport, UserView, UserManage, CalendarManage],
             Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
             Role::AuditAdmin => &[AuditView],
             Role::Discipline => &[OrgView, PeopleExport],

@@ -2,7 +2,7 @@
 //! axum's plain-text defaults. `clippy.toml` points handlers here.
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    extract::{FromRequest, FromRequestParts, Request},
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
@@ -38,25 +38,44 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// A JSON body. Wrong content type → 415; bad syntax → 400; wrong fields → 422 naming the field.
+/// Largest JSON body accepted (INP-05).
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// A JSON body. Wrong content type → 415; over 1 MiB → 413; bad syntax → 400; wrong fields →
+/// 422 naming the field.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(AppError::UnsupportedMedia(Msg::new("error.json_content_type")))
-            }
-            Err(JsonRejection::JsonDataError(e)) => {
-                let text = e.body_text();
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(AppError::UnsupportedMedia(Msg::new("error.json_content_type")));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT).await.map_err(|_| AppError::TooLarge { max_mb: 1 })?;
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(v) => Ok(Json(v)),
+            Err(e) if e.is_data() => {
+                let text = e.to_string();
                 Err(AppError::Invalid { field: leak_field(&text), label: "field.body", msg: Msg::new("error.json_data").arg("detail", text) })
             }
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge { max_mb: 1 }),
-            Err(e) => Err(AppError::bad_request(Msg::new("error.json_syntax").arg("detail", e.body_text()))),
+            Err(e) => Err(AppError::bad_request(Msg::new("error.json_syntax").arg("detail", e.to_string()))),
         }
+    }
+}
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
     }
 }
 

@@ -302,7 +302,7 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         set.push(clear_cookie(FLASH_COOKIE, secure));
     }
 
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let unsafe_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
     if unsafe_method && !ctx.via_token {
         let (checked, reason) = match check_csrf(req, &ctx, state.settings.max_upload_mb).await {
             Ok(r) => (Some(r), None),

@@ -1,1 +1,11 @@
+//! One integration-test binary; a module per capability. Every test runs on SQLite and on
+//! PostgreSQL (`dual_test!`), through the real router.
 
+mod helpers;
+
+mod api;
+mod audit;
+mod auth;
+mod org;
+mod permissions;
+mod schema;

@@ -1,6 +1,183 @@
-//! (in progress)
-use crate::web::Routes;
+//! The JSON API under `/api/v1`, and its OpenAPI 3 document generated from the handlers'
+//! annotations. Auth: the session cookie (writes then need `X-CSRF-Token`) or an API token
+//! (`Authorization: Bearer ql_…`). Errors: `{code, message, field}` with a 4xx status.
+
+use axum::{extract::State, http::StatusCode, response::{IntoResponse, Response}};
+use serde::{Deserialize, Serialize};
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::{
+    authz::{Access, Perm, Scope},
+    error::AppResult,
+    features::{
+        accounts::repo as accounts_repo,
+        admin::users::{self, GrantResponse, NewUserForm, UserResponse, user_response},
+        org::{api as org_api, domain, roster::ImportSummary},
+    },
+    startup::AppState,
+    web::{
+        Ctx, Routes,
+        extract::{Json, PathUuid, Query},
+    },
+};
 
 pub fn routes() -> Routes {
     Routes::new()
+        .get("/api/v1/openapi.json", Access::Authenticated, openapi_json)
+        .get("/api/v1/me", Access::Authenticated, me)
+        .get("/api/v1/units", Access::Perm(Perm::OrgView), org_api::list_units)
+        .post("/api/v1/units", Access::Perm(Perm::UnitManage), org_api::create_unit)
+        .get("/api/v1/units/{id}", Access::Perm(Perm::OrgView), org_api::get_unit)
+        .patch("/api/v1/units/{id}", Access::Perm(Perm::UnitManage), org_api::patch_unit)
+        .delete("/api/v1/units/{id}", Access::Perm(Perm::UnitManage), org_api::delete_unit)
+        .get("/api/v1/people", Access::Perm(Perm::OrgView), org_api::list_people)
+        .post("/api/v1/people", Access::Perm(Perm::PeopleManage), org_api::create_person)
+        .get("/api/v1/people/{id}", Access::Perm(Perm::OrgView), org_api::get_person)
+        .patch("/api/v1/people/{id}", Access::Perm(Perm::PeopleManage), org_api::patch_person)
+        .get("/api/v1/users", Access::Perm(Perm::UserView), list_users)
+        .post("/api/v1/users", Access::Perm(Perm::UserManage), create_user)
+        .get("/api/v1/users/{id}", Access::Perm(Perm::UserView), get_user)
+        .patch("/api/v1/users/{id}", Access::Perm(Perm::UserManage), patch_user)
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ql_…").build()));
+        c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("qinglian_sid"))));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "清廉 Qinglian API", version = "1", description = "司法行政系统党风廉政建设监督平台。错误统一为 {code, message, field}，4xx 状态码。用 Cookie 会话调用写接口时须带 X-CSRF-Token 头。"),
+    paths(
+        me,
+        org_api::list_units, org_api::get_unit, org_api::create_unit, org_api::patch_unit, org_api::delete_unit,
+        org_api::list_people, org_api::get_person, org_api::create_person, org_api::patch_person,
+        list_users, get_user, create_user, patch_user,
+    ),
+    components(schemas(
+        ApiError, Me, org_api::UnitResponse, org_api::PersonResponse, org_api::UnitPatch, org_api::PersonPatch,
+        domain::UnitInput, domain::PersonInput, UserResponse, GrantResponse, NewUserBody, UserPatch, ImportSummary,
+    )),
+    modifiers(&Security),
+    security(("token" = []), ("session" = [])),
+    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"))
+)]
+pub struct ApiDoc;
+
+/// The error body every 4xx/5xx answer carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiError {
+    /// Stable machine code: invalid, not_found, conflict, forbidden, unauthenticated, …
+    pub code: String,
+    /// Human message in the caller's language (zh-CN by default).
+    pub message: String,
+    /// The offending field, when there is one.
+    pub field: Option<String>,
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(ApiDoc::openapi()).into_response()
+}
+
+/// Who am I.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: uuid::Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<GrantResponse>,
+    pub permissions: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ApiError)))]
+pub async fn me(ctx: Ctx) -> AppResult<Json<Me>> {
+    let p = ctx.user()?;
+    let mut perms: Vec<String> = p.grants.iter().flat_map(|g| g.role.perms().iter().map(|x| x.code().to_string())).collect();
+    perms.sort();
+    perms.dedup();
+    Ok(Json(Me {
+        id: p.user_uuid,
+        username: p.username.clone(),
+        display_name: p.display_name.clone(),
+        roles: p.grants.iter().map(|g| GrantResponse { role: g.role.code().into(), unit: g.unit_name.clone() }).collect(),
+        permissions: perms,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct UsersParams {
+    /// Part of the username or name.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+fn user_scope(ctx: &Ctx) -> Scope {
+    Scope::from_paths(ctx.scope(Perm::UserView).prefixes().iter().chain(ctx.scope(Perm::UserManage).prefixes()).cloned())
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(UsersParams), responses((status = 200, body = org_api::Page<UserResponse>)))]
+pub async fn list_users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersParams>) -> AppResult<Json<org_api::Page<UserResponse>>> {
+    let (page, per_page) = org_api::Paging { page: q.page, per_page: q.per_page }.resolve();
+    let (rows, total) = accounts_repo::list_users(&state.db.read, &user_scope(&ctx), q.q.as_deref(), page, per_page).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for u in rows {
+        items.push(user_response(&state, &ctx, u).await?);
+    }
+    Ok(Json(org_api::Page { items, total, page, per_page }))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = UserResponse), (status = 404, body = ApiError)))]
+pub async fn get_user(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<UserResponse>> {
+    let perm = if ctx.can(Perm::UserManage) { Perm::UserManage } else { Perm::UserView };
+    let u = users::user_in_scope(&state, &ctx, perm, id).await?;
+    Ok(Json(user_response(&state, &ctx, u).await?))
+}
+
+/// A new account for a person on the roster.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    /// The person's 人员编号.
+    pub staff_no: String,
+    pub username: String,
+}
+
+/// The new account and its one-time password (shown only in this response).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewUserResponse {
+    pub user: UserResponse,
+    pub one_time_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUserBody, responses((status = 201, body = NewUserResponse), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Json(b): Json<NewUserBody>) -> AppResult<Response> {
+    let (u, pw) = users::create_user(&state, &ctx, &NewUserForm { staff_no: b.staff_no, username: b.username }).await?;
+    let user = user_response(&state, &ctx, u).await?;
+    Ok((StatusCode::CREATED, Json(NewUserResponse { user, one_time_password: pw })).into_response())
+}
+
+/// Changes to an account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// `true` disables the account and ends all its sessions at once.
+    pub disabled: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = uuid::Uuid, Path)), request_body = UserPatch, responses((status = 200, body = UserResponse), (status = 404, body = ApiError)))]
+pub async fn patch_user(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(p): Json<UserPatch>) -> AppResult<Json<UserResponse>> {
+    let u = match p.disabled {
+        Some(d) => users::set_disabled(&state, &ctx, id, d).await?,
+        None => users::user_in_scope(&state, &ctx, Perm::UserManage, id).await?,
+    };
+    Ok(Json(user_response(&state, &ctx, u).await?))
 }

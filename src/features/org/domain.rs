@@ -151,24 +151,50 @@ pub struct UnitInput {
 pub const MAX_NAME: usize = 60;
 pub const MAX_CODE: usize = 32;
 
+/// Keep the first success or collect every error (so an import row lists all its problems).
+struct Collect(Vec<AppError>);
+
+impl Collect {
+    fn take<T>(&mut self, r: Result<T, AppError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+}
+
+impl NewUnit {
+    /// Parse every field, returning all errors found.
+    pub fn parse_all(f: &UnitInput) -> Result<NewUnit, Vec<AppError>> {
+        let mut c = Collect(Vec::new());
+        let code = c.take(fields::code("code", "unit.code", &f.code, MAX_CODE));
+        let name = c.take(fields::text("name", "unit.name", &f.name, MAX_NAME));
+        let kind = c.take(fields::choice("kind", "unit.kind", &f.kind, UnitKind::parse_label));
+        let parent = c.take(match f.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(p) => uuid::Uuid::parse_str(p).map(Some).map_err(|_| AppError::invalid("parent", "unit.parent", "org.unit_not_found")),
+        });
+        let sort_order = c.take(match f.sort_order.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(0),
+            Some(s) => fields::int("sort_order", "unit.sort_order", s, 0, 100_000).map(|v| v as i32),
+        });
+        match (code, name, kind, parent, sort_order) {
+            (Some(code), Some(name), Some(kind), Some(parent), Some(sort_order)) if c.0.is_empty() => {
+                Ok(NewUnit { code, name, kind, parent, sort_order })
+            }
+            _ => Err(c.0),
+        }
+    }
+}
+
 impl TryFrom<&UnitInput> for NewUnit {
     type Error = AppError;
 
     fn try_from(f: &UnitInput) -> Result<Self, AppError> {
-        let code = fields::code("code", "unit.code", &f.code, MAX_CODE)?;
-        let name = fields::text("name", "unit.name", &f.name, MAX_NAME)?;
-        let kind = fields::choice("kind", "unit.kind", &f.kind, UnitKind::parse_label)?;
-        let parent = match f.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(p) => Some(
-                uuid::Uuid::parse_str(p).map_err(|_| AppError::invalid("parent", "unit.parent", "org.unit_not_found"))?,
-            ),
-        };
-        let sort_order = match f.sort_order.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => 0,
-            Some(s) => fields::int("sort_order", "unit.sort_order", s, 0, 100_000)? as i32,
-        };
-        Ok(NewUnit { code, name, kind, parent, sort_order })
+        NewUnit::parse_all(f).map_err(|mut e| e.remove(0))
     }
 }
 
@@ -221,53 +247,76 @@ pub struct PersonInput {
     pub csrf: Option<String>,
 }
 
-impl TryFrom<&PersonInput> for NewPerson {
-    type Error = AppError;
-
-    fn try_from(f: &PersonInput) -> Result<Self, AppError> {
-        let staff_no = match f.staff_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(fields::code("staff_no", "person.staff_no", s, MAX_CODE)?),
-        };
-        let name = fields::text("name", "person.name", &f.name, 30)?;
-        let gender = fields::choice("gender", "person.gender", &f.gender, Gender::parse_label)?;
-        let unit = uuid::Uuid::parse_str(f.unit.trim()).map_err(|_| {
+impl NewPerson {
+    /// Parse every field, returning all errors found.
+    pub fn parse_all(f: &PersonInput) -> Result<NewPerson, Vec<AppError>> {
+        let mut c = Collect(Vec::new());
+        let staff_no = c.take(match f.staff_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => fields::code("staff_no", "person.staff_no", s, MAX_CODE).map(Some),
+        });
+        let name = c.take(fields::text("name", "person.name", &f.name, 30));
+        let gender = c.take(fields::choice("gender", "person.gender", &f.gender, Gender::parse_label));
+        let unit = c.take(uuid::Uuid::parse_str(f.unit.trim()).map_err(|_| {
             if f.unit.trim().is_empty() {
                 AppError::invalid("unit", "person.unit", "error.required")
             } else {
                 AppError::invalid("unit", "person.unit", "org.unit_not_found")
             }
-        })?;
-        let post = fields::long_text("post", "person.post", &f.post, 40, false)?;
-        let rank = fields::choice("rank", "person.rank", &f.rank, Rank::parse_label)?;
-        let position = fields::long_text("position", "person.position", &f.position, 40, false)?;
+        }));
+        let post = c.take(fields::long_text("post", "person.post", &f.post, 40, false));
+        let rank = c.take(fields::choice("rank", "person.rank", &f.rank, Rank::parse_label));
+        let position = c.take(fields::long_text("position", "person.position", &f.position, 40, false));
         let political_status =
-            fields::choice("political_status", "person.political_status", &f.political_status, PoliticalStatus::parse_label)?;
-        let status = match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => PersonStatus::Active,
-            Some(s) => fields::choice("status", "person.status", s, PersonStatus::parse_label)?,
-        };
-        let birth_date = fields::opt_date("birth_date", "person.birth_date", f.birth_date.as_deref())?;
-        let post_since = fields::opt_date("post_since", "person.post_since", f.post_since.as_deref())?;
-        if let (Some(b), Some(p)) = (birth_date, post_since) {
+            c.take(fields::choice("political_status", "person.political_status", &f.political_status, PoliticalStatus::parse_label));
+        let status = c.take(match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(PersonStatus::Active),
+            Some(s) => fields::choice("status", "person.status", s, PersonStatus::parse_label),
+        });
+        let birth_date = c.take(fields::opt_date("birth_date", "person.birth_date", f.birth_date.as_deref()));
+        let post_since = c.take(fields::opt_date("post_since", "person.post_since", f.post_since.as_deref()));
+        if let (Some(Some(b)), Some(Some(p))) = (birth_date, post_since) {
             if p < b {
-                return Err(AppError::invalid("post_since", "person.post_since", "person.post_before_birth"));
+                c.0.push(AppError::invalid("post_since", "person.post_since", "person.post_before_birth"));
             }
         }
-        Ok(NewPerson {
-            staff_no,
-            name,
-            gender,
-            unit,
-            post: post.replace(['\n', '\r'], " "),
-            rank,
-            position: position.replace(['\n', '\r'], " "),
-            political_status,
-            leading_cadre: fields::boolean(f.leading_cadre.as_deref()),
-            status,
-            birth_date,
-            post_since,
-        })
+        match (staff_no, name, gender, unit, post, rank, position, political_status, status, birth_date, post_since) {
+            (
+                Some(staff_no),
+                Some(name),
+                Some(gender),
+                Some(unit),
+                Some(post),
+                Some(rank),
+                Some(position),
+                Some(political_status),
+                Some(status),
+                Some(birth_date),
+                Some(post_since),
+            ) if c.0.is_empty() => Ok(NewPerson {
+                staff_no,
+                name,
+                gender,
+                unit,
+                post: post.replace(['\n', '\r'], " "),
+                rank,
+                position: position.replace(['\n', '\r'], " "),
+                political_status,
+                leading_cadre: fields::boolean(f.leading_cadre.as_deref()),
+                status,
+                birth_date,
+                post_since,
+            }),
+            _ => Err(c.0),
+        }
+    }
+}
+
+impl TryFrom<&PersonInput> for NewPerson {
+    type Error = AppError;
+
+    fn try_from(f: &PersonInput) -> Result<Self, AppError> {
+        NewPerson::parse_all(f).map_err(|mut e| e.remove(0))
     }
 }
 

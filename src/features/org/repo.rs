@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{BinOper, Expr, ExprTrait, Func, Query},
 };
 
 use super::{
@@ -147,10 +147,8 @@ pub async fn move_unit(conn: &impl ConnectionTrait, u: &unit::Model, new_parent:
     let depth_delta = new_parent.depth + 1 - u.depth;
     let subtree = Scope::from_paths([old_prefix.clone()]);
     // `||` and SUBSTR mean the same on SQLite and PostgreSQL; sea-query binds the values.
-    let new_path = Expr::cust_with_exprs(
-        "$1 || SUBSTR(\"path\", $2)",
-        [Expr::val(new_prefix), Expr::val(old_prefix.chars().count() as i32 + 1)],
-    );
+    let tail = Func::cust("SUBSTR").arg(Expr::col(unit::Column::Path)).arg(old_prefix.chars().count() as i32 + 1);
+    let new_path = Expr::val(new_prefix).binary(BinOper::Custom("||"), tail);
     unit::Entity::update_many()
         .col_expr(unit::Column::Path, new_path)
         .col_expr(unit::Column::Depth, Expr::col(unit::Column::Depth).add(depth_delta))
@@ -397,4 +395,22 @@ pub async fn subtree_ids(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<
     let q = Query::select().column(unit::Column::Id).from(unit::Entity).cond_where(scope.path_condition(unit::Column::Path)).to_owned();
     let rows = conn.query_all(&q).await?;
     rows.iter().map(|r| r.try_get::<i64>("", "id")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::QueryTrait;
+
+    #[test]
+    fn the_subtree_move_binds_its_values_on_both_backends() {
+        let tail = Func::cust("SUBSTR").arg(Expr::col(unit::Column::Path)).arg(6);
+        let q = unit::Entity::update_many()
+            .col_expr(unit::Column::Path, Expr::val("/1/5/3/").binary(BinOper::Custom("||"), tail))
+            .filter(unit::Column::Id.eq(1));
+        let lite = q.build(sea_orm::DbBackend::Sqlite);
+        assert!(lite.sql.contains(r#""path" = ? || SUBSTR("path", ?)"#), "{}", lite.sql);
+        let pg = q.build(sea_orm::DbBackend::Postgres);
+        assert!(pg.sql.contains(r#""path" = $1 || SUBSTR("path", $2)"#), "{}", pg.sql);
+    }
 }

@@ -198,8 +198,8 @@ fn validate(
                 Some("sort_order") => "排序号",
                 _ => "",
             };
-            match NewUnit::try_from(&input) {
-                Err(e) => errors.push(err(t, row, column_of(e.field()), e)),
+            match NewUnit::parse_all(&input) {
+                Err(es) => errors.extend(es.into_iter().map(|e| err(t, row, column_of(e.field()), e))),
                 Ok(new) => {
                     if let Some(first) = file_codes.insert(new.code.clone(), row) {
                         errors.push(row_err(row, "单位编码", t.fmt("import.duplicate_in_file", &[("row", first.to_string())])));
@@ -302,23 +302,22 @@ fn validate(
                 Some("post_since") => "任现岗位时间",
                 _ => "",
             };
-            match NewPerson::try_from(&input) {
-                Err(e) => errors.push(err(t, row, column_of(e.field()), e)),
-                Ok(new) => {
-                    if let Some(first) = staff_seen.insert(staff_no.to_string(), row) {
-                        errors.push(row_err(row, "人员编号", t.fmt("import.duplicate_in_file", &[("row", first.to_string())])));
-                    }
-                    if unit_code.is_empty() {
-                        errors.push(row_err(row, "所在单位编码", t.get("error.required").to_string()));
-                    } else if let Some(u) = existing_units.get(&unit_code) {
-                        if !scope.contains(&u.path) {
-                            errors.push(row_err(row, "所在单位编码", t.get("import.unit_out_of_scope").to_string()));
-                        }
-                    } else if !file_codes.contains_key(&unit_code) {
-                        errors.push(row_err(row, "所在单位编码", t.fmt("import.unknown_unit", &[("code", unit_code.clone())])));
-                    }
-                    people.push(PersonRowIn { row, new, unit_code });
+            // Every problem of the row is reported, not only the first.
+            if let Some(first) = staff_seen.insert(staff_no.to_string(), row) {
+                errors.push(row_err(row, "人员编号", t.fmt("import.duplicate_in_file", &[("row", first.to_string())])));
+            }
+            if unit_code.is_empty() {
+                errors.push(row_err(row, "所在单位编码", t.get("error.required").to_string()));
+            } else if let Some(u) = existing_units.get(&unit_code) {
+                if !scope.contains(&u.path) {
+                    errors.push(row_err(row, "所在单位编码", t.get("import.unit_out_of_scope").to_string()));
                 }
+            } else if !file_codes.contains_key(&unit_code) {
+                errors.push(row_err(row, "所在单位编码", t.fmt("import.unknown_unit", &[("code", unit_code.clone())])));
+            }
+            match NewPerson::parse_all(&input) {
+                Err(es) => errors.extend(es.into_iter().map(|e| err(t, row, column_of(e.field()), e))),
+                Ok(new) => people.push(PersonRowIn { row, new, unit_code }),
             }
         }
     }
