@@ -31,13 +31,23 @@ pub(crate) mod util {
         c
     }
 
-    pub fn fk(name: &'static str, from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
+    pub fn fk(
+        name: &'static str,
+        from: (&'static str, &'static str),
+        to: (&'static str, &'static str),
+    ) -> ForeignKeyCreateStatement {
         let mut f = ForeignKey::create();
         f.name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict);
         f
     }
 
-    pub async fn index(m: &SchemaManager<'_>, table: &'static str, name: &'static str, cols: &[&'static str], unique: bool) -> Result<(), DbErr> {
+    pub async fn index(
+        m: &SchemaManager<'_>,
+        table: &'static str,
+        name: &'static str,
+        cols: &[&'static str],
+        unique: bool,
+    ) -> Result<(), DbErr> {
         let mut i = Index::create();
         i.name(name).table(table);
         for c in cols {

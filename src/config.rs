@@ -124,8 +124,8 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("qinglian.toml"));
         let explicit_file = over.config_file.is_some() || env("QINGLIAN_CONFIG").is_some();
         let mut s: Settings = if file.exists() {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("读取配置文件 {} 失败", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("读取配置文件 {} 失败", file.display()))?;
             toml::from_str(&text).with_context(|| format!("配置文件 {} 格式错误", file.display()))?
         } else if explicit_file {
             bail!("找不到配置文件 {}", file.display());

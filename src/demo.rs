@@ -60,18 +60,20 @@ impl Rng {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
-    "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡",
-    "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于",
+    "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆",
+    "汪", "范", "金",
 ];
 const GIVEN_M: &[&str] = &[
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "宇", "浩",
-    "凯", "健", "俊", "帆", "帅", "旭", "宁", "龙", "林", "洋", "亮", "成", "建国", "志强", "永刚", "文博", "海涛", "晓东",
-    "国庆", "振华", "卫东", "立新", "长江", "宏伟", "德明", "建军", "子豪", "一鸣", "天翔", "思远",
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "宇",
+    "浩", "凯", "健", "俊", "帆", "帅", "旭", "宁", "龙", "林", "洋", "亮", "成", "建国", "志强", "永刚", "文博",
+    "海涛", "晓东", "国庆", "振华", "卫东", "立新", "长江", "宏伟", "德明", "建军", "子豪", "一鸣", "天翔", "思远",
 ];
 const GIVEN_F: &[&str] = &[
-    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "雪", "慧", "颖", "琳", "洁", "倩", "莉", "萍", "红",
-    "晓燕", "丽华", "秀英", "桂英", "海燕", "雅琴", "梦瑶", "欣怡", "思琪", "佳慧", "婉清", "晓雯", "春梅", "玉兰", "美玲",
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "雪", "慧", "颖", "琳", "洁", "倩", "莉", "萍",
+    "红", "晓燕", "丽华", "秀英", "桂英", "海燕", "雅琴", "梦瑶", "欣怡", "思琪", "佳慧", "婉清", "晓雯", "春梅",
+    "玉兰", "美玲",
 ];
 
 /// One unit of the demo tree.
@@ -160,7 +162,11 @@ fn city() -> Blueprint {
                 name: o.to_string(),
                 kind: UnitKind::JusticeOffice,
                 sort: 10 + k as i32,
-                staff: vec![("所长", "司法所综合岗", Rank::FuKe), ("科员", "人民调解岗", Rank::Keyuan), ("科员", "社区矫正执法岗", Rank::Zhuren4)],
+                staff: vec![
+                    ("所长", "司法所综合岗", Rank::FuKe),
+                    ("科员", "人民调解岗", Rank::Keyuan),
+                    ("科员", "社区矫正执法岗", Rank::Zhuren4),
+                ],
                 children: Vec::new(),
             });
         }
@@ -169,7 +175,12 @@ fn city() -> Blueprint {
             name: n.to_string(),
             kind: UnitKind::County,
             sort: 40 + i as i32,
-            staff: vec![("局长", "领导岗", Rank::ZhengKe), ("副局长", "领导岗", Rank::FuKe), ("副局长", "领导岗", Rank::FuKe), ("纪检组长", "纪检监督岗", Rank::FuKe)],
+            staff: vec![
+                ("局长", "领导岗", Rank::ZhengKe),
+                ("副局长", "领导岗", Rank::FuKe),
+                ("副局长", "领导岗", Rank::FuKe),
+                ("纪检组长", "纪检监督岗", Rank::FuKe),
+            ],
             children: kids,
         });
     }
@@ -209,7 +220,9 @@ pub struct DemoReport {
 
 /// Load the demo into an empty database.
 pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoReport> {
-    if accounts_repo::count_users(&state.db.read).await? > 0 || !org_repo::list_all_units(&state.db.read).await?.is_empty() {
+    if accounts_repo::count_users(&state.db.read).await? > 0
+        || !org_repo::list_all_units(&state.db.read).await?.is_empty()
+    {
         return Err(AppError::conflict(None, "demo.not_empty"));
     }
     let bp = city();
@@ -228,23 +241,49 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
     // The stationed discipline group is not part of the bureau: a separate top unit.
     let jjz_unit = org_repo::insert_unit(
         &txn,
-        &NewUnit { code: "JJZ".into(), name: "市纪委监委派驻市委政法委纪检监察组".into(), kind: UnitKind::Stationed, parent: None, sort_order: 99 },
+        &NewUnit {
+            code: "JJZ".into(),
+            name: "市纪委监委派驻市委政法委纪检监察组".into(),
+            kind: UnitKind::Stationed,
+            parent: None,
+            sort_order: 99,
+        },
         None,
         ctx.now,
     )
     .await?;
-    events.push(Event::new("unit.create", "unit", jjz_unit.uuid).unit(jjz_unit.id).detail(audit::snapshot("after", &UnitAudit::from(&jjz_unit))));
-    let jjz_staff = [("组长", "纪检监督岗", Rank::FuChu), ("副组长", "纪检监督岗", Rank::ZhengKe), ("纪检监察员", "纪检监督岗", Rank::Zhuren1), ("纪检监察员", "纪检监督岗", Rank::Zhuren3)];
+    events.push(
+        Event::new("unit.create", "unit", jjz_unit.uuid)
+            .unit(jjz_unit.id)
+            .detail(audit::snapshot("after", &UnitAudit::from(&jjz_unit))),
+    );
+    let jjz_staff = [
+        ("组长", "纪检监督岗", Rank::FuChu),
+        ("副组长", "纪检监督岗", Rank::ZhengKe),
+        ("纪检监察员", "纪检监督岗", Rank::Zhuren1),
+        ("纪检监察员", "纪检监督岗", Rank::Zhuren3),
+    ];
 
     let mut stack: Vec<(&Blueprint, Option<unit::Model>)> = vec![(&bp, None)];
-    let mut all_staff: Vec<(unit::Model, Vec<(&'static str, &'static str, Rank)>)> = vec![(jjz_unit.clone(), jjz_staff.to_vec())];
+    let mut all_staff: Vec<(unit::Model, Vec<(&'static str, &'static str, Rank)>)> =
+        vec![(jjz_unit.clone(), jjz_staff.to_vec())];
     while let Some((b, parent)) = stack.pop() {
         let u = match parent {
             None => root_unit.clone(),
             Some(p) => {
-                let nu = NewUnit { code: b.code.clone(), name: b.name.clone(), kind: b.kind, parent: Some(p.uuid), sort_order: b.sort };
+                let nu = NewUnit {
+                    code: b.code.clone(),
+                    name: b.name.clone(),
+                    kind: b.kind,
+                    parent: Some(p.uuid),
+                    sort_order: b.sort,
+                };
                 let m = org_repo::insert_unit(&txn, &nu, Some(&p), ctx.now).await?;
-                events.push(Event::new("unit.create", "unit", m.uuid).unit(m.id).detail(audit::snapshot("after", &UnitAudit::from(&m))));
+                events.push(
+                    Event::new("unit.create", "unit", m.uuid)
+                        .unit(m.id)
+                        .detail(audit::snapshot("after", &UnitAudit::from(&m))),
+                );
                 m
             }
         };
@@ -265,11 +304,20 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
                 Rank::ZhengKe | Rank::FuKe => 36 + rng.below(14),
                 _ => 24 + rng.below(20),
             } as i64;
-            let birth = NaiveDate::from_ymd_opt(today.year() - age as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32).unwrap_or(today);
+            let birth =
+                NaiveDate::from_ymd_opt(today.year() - age as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+                    .unwrap_or(today);
             // Some have held their post for many years: the rotation hints need them.
             let years_in_post = if rng.chance(15) { 6 + rng.below(6) } else { rng.below(6) } as i64;
-            let since = (today - Duration::days(years_in_post * 365 + rng.below(300) as i64)).max(birth + Duration::days(22 * 365));
-            let political = if rng.chance(82) { PoliticalStatus::Cpc } else if rng.chance(50) { PoliticalStatus::Masses } else { PoliticalStatus::League };
+            let since = (today - Duration::days(years_in_post * 365 + rng.below(300) as i64))
+                .max(birth + Duration::days(22 * 365));
+            let political = if rng.chance(82) {
+                PoliticalStatus::Cpc
+            } else if rng.chance(50) {
+                PoliticalStatus::Masses
+            } else {
+                PoliticalStatus::League
+            };
             let new = NewPerson {
                 staff_no: Some(format!("QY{staff_seq:05}")),
                 name,
@@ -278,14 +326,22 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
                 post: post.to_string(),
                 rank: *rank,
                 position: position.to_string(),
-                political_status: if matches!(rank, Rank::ZhengChu | Rank::FuChu | Rank::ZhengKe) { PoliticalStatus::Cpc } else { political },
+                political_status: if matches!(rank, Rank::ZhengChu | Rank::FuChu | Rank::ZhengKe) {
+                    PoliticalStatus::Cpc
+                } else {
+                    political
+                },
                 leading_cadre: rank.is_county_level_or_above(),
                 status: PersonStatus::Active,
                 birth_date: Some(birth),
                 post_since: Some(since),
             };
             let p = org_repo::insert_person(&txn, &new, u.id, None, today, ctx.now).await?;
-            events.push(Event::new("person.create", "person", p.uuid).unit(u.id).detail(audit::snapshot("after", &PersonAudit::from(&p))));
+            events.push(
+                Event::new("person.create", "person", p.uuid)
+                    .unit(u.id)
+                    .detail(audit::snapshot("after", &PersonAudit::from(&p))),
+            );
             people.entry(u.code.clone()).or_default().push(p);
         }
     }
@@ -306,7 +362,13 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
     let policy = state.policy().await;
     let mut logins: Vec<DemoLogin> = admins
         .into_iter()
-        .map(|c| DemoLogin { role: ctx.t().get(c.role).into(), username: c.username, password: c.password, person: String::new(), unit: root_unit.name.clone() })
+        .map(|c| DemoLogin {
+            role: ctx.t().get(c.role).into(),
+            username: c.username,
+            password: c.password,
+            person: String::new(),
+            unit: root_unit.name.clone(),
+        })
         .collect();
     let mut creds = Vec::new();
     for (role, username, unit_code, idx, scope_code) in plan {
@@ -318,7 +380,8 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
     for (role, username, unit_code, idx, scope_code, pw, hash) in creds {
         let staff = people.get(unit_code).ok_or(AppError::NotFound)?;
         let p = &staff[idx.min(staff.len() - 1)];
-        let scope_unit = units.get(scope_code).or((scope_code == "JJZ").then_some(&jjz_unit)).ok_or(AppError::NotFound)?;
+        let scope_unit =
+            units.get(scope_code).or((scope_code == "JJZ").then_some(&jjz_unit)).ok_or(AppError::NotFound)?;
         let u = accounts_repo::insert_user(
             &txn,
             NewUser {
@@ -337,10 +400,22 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
         if role != Role::Cadre {
             insert_grant(&txn, UserId(u.id), Role::Cadre, UnitId(p.unit_id), None, ctx.now).await?;
         }
-        let ev = Event::new("user.create", "user", u.uuid).detail(serde_json::json!({"username": u.username, "role": role.code()}));
+        let ev = Event::new("user.create", "user", u.uuid)
+            .detail(serde_json::json!({"username": u.username, "role": role.code()}));
         audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
-        let unit_name = units.values().chain(std::iter::once(&jjz_unit)).find(|x| x.id == p.unit_id).map(|x| x.name.clone()).unwrap_or_default();
-        logins.push(DemoLogin { role: ctx.t().get(role.label_key()).into(), username: u.username, password: pw, person: p.name.clone(), unit: unit_name });
+        let unit_name = units
+            .values()
+            .chain(std::iter::once(&jjz_unit))
+            .find(|x| x.id == p.unit_id)
+            .map(|x| x.name.clone())
+            .unwrap_or_default();
+        logins.push(DemoLogin {
+            role: ctx.t().get(role.label_key()).into(),
+            username: u.username,
+            password: pw,
+            person: p.name.clone(),
+            unit: unit_name,
+        });
     }
     txn.commit().await?;
     Ok(DemoReport { units: units.len() + 1, people: people.values().map(Vec::len).sum(), logins })
@@ -364,7 +439,8 @@ mod tests {
     fn the_blueprint_has_the_shape_the_issue_asks_for() {
         let c = city();
         let counties = c.children.iter().filter(|u| u.kind == UnitKind::County).count();
-        let affiliated: Vec<&str> = c.children.iter().filter(|u| u.kind == UnitKind::Affiliated).map(|u| u.name.as_str()).collect();
+        let affiliated: Vec<&str> =
+            c.children.iter().filter(|u| u.kind == UnitKind::Affiliated).map(|u| u.name.as_str()).collect();
         assert_eq!(counties, 8);
         for want in ["强制隔离戒毒所", "公证处", "司法鉴定", "法律援助中心"] {
             assert!(affiliated.iter().any(|a| a.contains(want)), "{want}");

@@ -11,7 +11,11 @@ pub type FieldResult<T> = Result<T, AppError>;
 /// Trim, reject control characters (bidi overrides included) and enforce a length limit.
 fn clean(field: &'static str, label: &'static str, raw: &str, max: usize) -> FieldResult<String> {
     let s = raw.trim();
-    if s.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)) {
+    if s.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\r' && c != '\t')
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    }) {
         return Err(AppError::invalid(field, label, "error.control_chars"));
     }
     if s.chars().count() > max {
@@ -33,7 +37,12 @@ pub fn text(field: &'static str, label: &'static str, raw: &str, max: usize) -> 
 }
 
 /// An optional single-line text; blank becomes `None`.
-pub fn opt_text(field: &'static str, label: &'static str, raw: Option<&str>, max: usize) -> FieldResult<Option<String>> {
+pub fn opt_text(
+    field: &'static str,
+    label: &'static str,
+    raw: Option<&str>,
+    max: usize,
+) -> FieldResult<Option<String>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => text(field, label, s, max).map(Some),
@@ -41,7 +50,13 @@ pub fn opt_text(field: &'static str, label: &'static str, raw: Option<&str>, max
 }
 
 /// Free text that may span lines (descriptions, measures).
-pub fn long_text(field: &'static str, label: &'static str, raw: &str, max: usize, required: bool) -> FieldResult<String> {
+pub fn long_text(
+    field: &'static str,
+    label: &'static str,
+    raw: &str,
+    max: usize,
+    required: bool,
+) -> FieldResult<String> {
     let s = clean(field, label, raw, max)?;
     if required && s.is_empty() {
         return Err(AppError::invalid(field, label, "error.required"));
@@ -93,7 +108,8 @@ pub fn int(field: &'static str, label: &'static str, raw: &str, min: i64, max: i
     if s.is_empty() {
         return Err(AppError::invalid(field, label, "error.required"));
     }
-    let v: i64 = s.parse().map_err(|_| AppError::invalid(field, label, Msg::new("error.not_a_number").arg("value", s)))?;
+    let v: i64 =
+        s.parse().map_err(|_| AppError::invalid(field, label, Msg::new("error.not_a_number").arg("value", s)))?;
     if v < min || v > max {
         return Err(AppError::invalid(field, label, Msg::new("error.range").arg("min", min).arg("max", max)));
     }
@@ -106,7 +122,12 @@ pub fn boolean(raw: Option<&str>) -> bool {
 }
 
 /// One of a fixed set of codes.
-pub fn choice<T>(field: &'static str, label: &'static str, raw: &str, parse: impl Fn(&str) -> Option<T>) -> FieldResult<T> {
+pub fn choice<T>(
+    field: &'static str,
+    label: &'static str,
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> FieldResult<T> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(AppError::invalid(field, label, "error.required"));

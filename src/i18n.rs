@@ -81,8 +81,20 @@ impl Catalog {
     }
 
     /// `fmt` with two placeholders.
-    pub fn fmt2(&self, key: &str, n1: &str, v1: impl std::fmt::Display, n2: &str, v2: impl std::fmt::Display) -> String {
+    pub fn fmt2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
         self.fmt1(key, n1, v1).replace(&format!("{{{n2}}}"), &v2.to_string())
+    }
+
+    /// "label：message" (or "label: message" in English).
+    pub fn labeled(&self, label_key: &str, message: &str) -> String {
+        format!("{}{}{}", self.get(label_key), self.get("common.label_sep"), message)
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &String> {
@@ -106,13 +118,7 @@ impl Catalog {
     pub fn datetime(&self, t: impl std::borrow::Borrow<DateTime<Utc>>) -> String {
         let local = *t.borrow() + chrono::Duration::hours(8);
         match self.lang {
-            Lang::ZhCn => format!(
-                "{}年{}月{}日 {}",
-                local.year(),
-                local.month(),
-                local.day(),
-                local.format("%H:%M")
-            ),
+            Lang::ZhCn => format!("{}年{}月{}日 {}", local.year(), local.month(), local.day(), local.format("%H:%M")),
             Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
         }
     }
@@ -192,6 +198,49 @@ mod tests {
         assert!(only_zh.is_empty(), "keys missing from en.toml: {only_zh:?}");
         assert!(only_en.is_empty(), "keys missing from zh-CN.toml: {only_en:?}");
         assert!(zh.len() > 50);
+    }
+
+    /// Every key the templates and the code ask for exists (in both catalogs, by the test above).
+    #[test]
+    fn every_key_used_exists() {
+        let t = Lang::ZhCn.t();
+        let patterns = [
+            r#"\.get\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)"\)"#,
+            r#"fmt[12]?\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)""#,
+            r#"labeled\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)""#,
+            r#"Msg::new\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)"\)"#,
+            r#"(?:invalid|conflict|forbidden|bad_request)\([^;]*?"((?:error|org|auth|import|account|roles|authz|person|unit|calendar|policy|audit|field|demo)\.[a-z0-9_]+)""#,
+            r#""(flash\.[a-z_]+)""#,
+            r#""((?:nav|unit_kind|rank|political|person_status|gender)\.[A-Za-z0-9_]+)""#,
+            r#""(role\.(?:sysadmin|secadmin|auditadmin|discipline|office|leader|liaison|cadre))""#,
+        ];
+        let res: Vec<regex::Regex> = patterns.iter().map(|p| regex::Regex::new(p).unwrap()).collect();
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        let mut stack = vec![std::path::PathBuf::from("templates"), std::path::PathBuf::from("src")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for re in &res {
+                    for cap in re.captures_iter(&text) {
+                        let key = &cap[1];
+                        checked += 1;
+                        if !t.has(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "catalog keys used but missing:\n{}", missing.join("\n"));
+        assert!(checked > 200, "the scan found only {checked} uses");
     }
 
     #[test]

@@ -128,7 +128,13 @@ impl AppState {
     }
 
     /// Delete a session and record why, in one transaction.
-    pub async fn end_session(&self, session_id: &str, actor: &Actor, ev: Event, now: chrono::DateTime<chrono::Utc>) -> Result<(), sea_orm::DbErr> {
+    pub async fn end_session(
+        &self,
+        session_id: &str,
+        actor: &Actor,
+        ev: Event,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), sea_orm::DbErr> {
         let txn = self.db.begin().await?;
         auth::delete_session(&txn, session_id).await?;
         audit::record(&txn, self.crypto.as_ref(), actor, ev, now).await?;
@@ -146,7 +152,11 @@ impl AppState {
 /// Open the key file, or create it for a database that has never held data. A database that
 /// has data but no matching key file stops the start (ARCHITECTURE: never overwrite, never start
 /// a second audit chain).
-async fn open_keys(db: &Db, settings: &Settings, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<(crypto::SoftwareCrypto, bool)> {
+async fn open_keys(
+    db: &Db,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(crypto::SoftwareCrypto, bool)> {
     let path = settings.key_file();
     let stored = db::meta_get(&db.read, "key_check").await?;
     let has_data = audit::entity::Entity::find().count(&db.read).await? > 0

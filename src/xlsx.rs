@@ -57,7 +57,13 @@ fn cell_text(d: &Data) -> String {
         Data::DateTime(_) | Data::DateTimeIso(_) => {
             d.as_date().map(|x| x.format("%Y-%m-%d").to_string()).unwrap_or_else(|| d.to_string())
         }
-        Data::Bool(b) => if *b { "是".into() } else { "否".into() },
+        Data::Bool(b) => {
+            if *b {
+                "是".into()
+            } else {
+                "否".into()
+            }
+        }
         other => other.to_string().trim().to_string(),
     }
 }
@@ -93,9 +99,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, AppError> {
         let range = wb.worksheet_range(&name).map_err(|_| not_xlsx())?;
         let mut rows = range.rows();
         let headers: Vec<String> = rows.next().map(|r| r.iter().map(cell_text).collect()).unwrap_or_default();
-        let data: Vec<Vec<String>> = rows
-            .map(|r| r.iter().map(cell_text).collect::<Vec<_>>())
-            .collect::<Vec<_>>();
+        let data: Vec<Vec<String>> = rows.map(|r| r.iter().map(cell_text).collect::<Vec<_>>()).collect::<Vec<_>>();
         // Trailing blank rows are common in hand-edited files; drop them.
         let last = data.iter().rposition(|r| r.iter().any(|c| !c.is_empty())).map(|i| i + 1).unwrap_or(0);
         out.push(Sheet { name, headers, rows: data.into_iter().take(last).collect() });
@@ -121,7 +125,11 @@ pub fn header_format() -> Format {
 }
 
 pub fn cell_format() -> Format {
-    Format::new().set_border(FormatBorder::Thin).set_font_name("宋体").set_text_wrap().set_align(FormatAlign::VerticalCenter)
+    Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_font_name("宋体")
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
 }
 
 /// Write a title row (merged, large) above the header, as offices print their ledgers.

@@ -15,7 +15,9 @@ pub mod entity;
 pub mod repo;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, ColumnTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -106,7 +108,8 @@ impl Event {
 /// Field-by-field changes between two serialisable views: `{field: {"from": a, "to": b}}`.
 /// Pass views without secrets; whatever is given ends up in the log.
 pub fn diff<T: Serialize>(before: &T, after: &T) -> Value {
-    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(before), serde_json::to_value(after)) else {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(before), serde_json::to_value(after))
+    else {
         return Value::Null;
     };
     let mut out = serde_json::Map::new();
@@ -206,7 +209,14 @@ pub async fn record_batch(
     write_head(conn, crypto, seq, &prev, now).await
 }
 
-fn build_row(seq: i64, prev_mac: String, actor: &Actor, ev: Event, now: DateTime<Utc>, crypto: &dyn CryptoProvider) -> entity::Model {
+fn build_row(
+    seq: i64,
+    prev_mac: String,
+    actor: &Actor,
+    ev: Event,
+    now: DateTime<Utc>,
+    crypto: &dyn CryptoProvider,
+) -> entity::Model {
     // Neutralise control characters so a crafted value cannot fake a second log line (AUD-04).
     let clean = |s: &str| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
     let mut row = entity::Model {
@@ -231,7 +241,13 @@ fn build_row(seq: i64, prev_mac: String, actor: &Actor, ev: Event, now: DateTime
     row
 }
 
-async fn write_head(conn: &impl ConnectionTrait, crypto: &dyn CryptoProvider, seq: i64, mac: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn write_head(
+    conn: &impl ConnectionTrait,
+    crypto: &dyn CryptoProvider,
+    seq: i64,
+    mac: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     entity::head::Entity::update(entity::head::ActiveModel {
         id: Set(1),
         last_seq: Set(seq),
@@ -302,14 +318,19 @@ pub async fn verify(conn: &impl ConnectionTrait, crypto: &dyn CryptoProvider) ->
     let head = entity::head::Entity::find_by_id(1).one(conn).await?;
     let head_ok = match &head {
         Some(h) if h.last_seq == 0 && last_seq == 0 => true,
-        Some(h) => h.last_seq == last_seq && h.last_mac == prev_mac && h.head_mac == head_mac(crypto, h.last_seq, &h.last_mac),
+        Some(h) => {
+            h.last_seq == last_seq && h.last_mac == prev_mac && h.head_mac == head_mac(crypto, h.last_seq, &h.last_mac)
+        }
         None => false,
     };
     if !head_ok {
         let at = head.map(|h| h.last_seq.max(last_seq)).unwrap_or(last_seq);
         return Ok(VerifyReport {
             rows_checked: checked,
-            first_bad: Some((at, format!("日志尾部被截断或链头被改动（链头应到第 {at} 条，实际只到第 {last_seq} 条）"))),
+            first_bad: Some((
+                at,
+                format!("日志尾部被截断或链头被改动（链头应到第 {at} 条，实际只到第 {last_seq} 条）"),
+            )),
         });
     }
     Ok(VerifyReport { rows_checked: checked, first_bad: None })

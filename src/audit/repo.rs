@@ -1,7 +1,10 @@
 //! Queries over the audit log for the 审计管理员's search page and export.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{sea_query::ExprTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::ExprTrait,
+};
 
 use super::entity::{self, Column};
 
@@ -40,7 +43,12 @@ fn filtered(f: &AuditFilter) -> Select<entity::Entity> {
 }
 
 /// One page of matching rows, newest first, and the total count.
-pub async fn list(conn: &impl ConnectionTrait, f: &AuditFilter, page: u64, per_page: u64) -> Result<(Vec<entity::Model>, u64), DbErr> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    f: &AuditFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<entity::Model>, u64), DbErr> {
     let total = filtered(f).count(conn).await?;
     let rows = filtered(f)
         .order_by_desc(Column::Seq)

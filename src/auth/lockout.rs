@@ -41,7 +41,10 @@ impl LockState {
         };
         if count >= p.lockout_threshold as i32 {
             let until = now + Duration::minutes(p.lockout_minutes.into());
-            (LockState { failed_count: 0, first_failed_at: None, locked_until: Some(until) }, FailureOutcome::Locked(until))
+            (
+                LockState { failed_count: 0, first_failed_at: None, locked_until: Some(until) },
+                FailureOutcome::Locked(until),
+            )
         } else {
             (
                 LockState { failed_count: count, first_failed_at: Some(first), locked_until: self.locked_until },

@@ -103,7 +103,11 @@ pub async fn delete_session(conn: &impl ConnectionTrait, id: &str) -> Result<(),
 }
 
 /// End every session of a user (disable, password reset, role change on request).
-pub async fn delete_user_sessions(conn: &impl ConnectionTrait, user: UserId, except: Option<&str>) -> Result<u64, DbErr> {
+pub async fn delete_user_sessions(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    except: Option<&str>,
+) -> Result<u64, DbErr> {
     let mut q = session::Entity::delete_many().filter(session::Column::UserId.eq(user.0));
     if let Some(keep) = except {
         q = q.filter(session::Column::Id.ne(keep.to_string()));
@@ -112,7 +116,11 @@ pub async fn delete_user_sessions(conn: &impl ConnectionTrait, user: UserId, exc
 }
 
 /// Remove sessions past their lifetime (run by a job).
-pub async fn purge_expired_sessions(conn: &impl ConnectionTrait, now: DateTime<Utc>, policy: &SecurityPolicy) -> Result<u64, DbErr> {
+pub async fn purge_expired_sessions(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    policy: &SecurityPolicy,
+) -> Result<u64, DbErr> {
     let idle_cut = now - Duration::minutes(policy.idle_timeout_min.into());
     Ok(session::Entity::delete_many()
         .filter(session::Column::ExpiresAt.lte(now).or(session::Column::LastSeenAt.lte(idle_cut)))
@@ -162,7 +170,11 @@ pub async fn create_token(
 }
 
 /// The live token row for a presented bearer token, if any.
-pub async fn find_token(conn: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<Option<api_token::Model>, DbErr> {
+pub async fn find_token(
+    conn: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<api_token::Model>, DbErr> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }

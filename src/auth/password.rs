@@ -22,21 +22,108 @@ pub const MAX_LEN: usize = 128;
 
 /// Words that make a password guessable once padding is stripped. Written for this project.
 const COMMON_WORDS: &[&str] = &[
-    "password", "passwd", "pass", "admin", "administrator", "root", "user", "guest", "test", "tester", "login",
-    "welcome", "hello", "letmein", "changeme", "default", "secret", "master", "super", "superman", "system",
-    "qwerty", "qwertyuiop", "qwer", "asdf", "asdfgh", "asdfghjkl", "zxcv", "zxcvbn", "zxcvbnm", "qazwsx",
-    "qweasd", "qweasdzxc", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "aaaaaa", "iloveyou",
-    "monkey", "dragon", "sunshine", "princess", "football", "baseball", "shadow", "michael", "trustno",
-    "whatever", "computer", "internet", "china", "beijing", "shanghai", "woaini", "aini", "woaini1314",
-    "zhongguo", "mima", "mimamima", "gongzuo", "danwei", "qinglian", "lianzheng", "jiwei", "jijian",
-    "sifa", "sifaju", "sifating", "dangjian", "dangyuan", "zhengfa", "jiancha", "fayuan", "gongan", "lawyer",
-    "justice", "office", "company", "abc123", "qwe123", "pass123", "admin123", "root123", "test123",
+    "password",
+    "passwd",
+    "pass",
+    "admin",
+    "administrator",
+    "root",
+    "user",
+    "guest",
+    "test",
+    "tester",
+    "login",
+    "welcome",
+    "hello",
+    "letmein",
+    "changeme",
+    "default",
+    "secret",
+    "master",
+    "super",
+    "superman",
+    "system",
+    "qwerty",
+    "qwertyuiop",
+    "qwer",
+    "asdf",
+    "asdfgh",
+    "asdfghjkl",
+    "zxcv",
+    "zxcvbn",
+    "zxcvbnm",
+    "qazwsx",
+    "qweasd",
+    "qweasdzxc",
+    "abc",
+    "abcd",
+    "abcde",
+    "abcdef",
+    "abcdefg",
+    "abcdefgh",
+    "aaaaaa",
+    "iloveyou",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "shadow",
+    "michael",
+    "trustno",
+    "whatever",
+    "computer",
+    "internet",
+    "china",
+    "beijing",
+    "shanghai",
+    "woaini",
+    "aini",
+    "woaini1314",
+    "zhongguo",
+    "mima",
+    "mimamima",
+    "gongzuo",
+    "danwei",
+    "qinglian",
+    "lianzheng",
+    "jiwei",
+    "jijian",
+    "sifa",
+    "sifaju",
+    "sifating",
+    "dangjian",
+    "dangyuan",
+    "zhengfa",
+    "jiancha",
+    "fayuan",
+    "gongan",
+    "lawyer",
+    "justice",
+    "office",
+    "company",
+    "abc123",
+    "qwe123",
+    "pass123",
+    "admin123",
+    "root123",
+    "test123",
 ];
 
 /// Runs that are weak whatever the padding.
 const RUNS: &[&str] = &[
-    "0123456789", "1234567890", "9876543210", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm",
-    "1qaz2wsx3edc4rfv", "zaq12wsx", "1q2w3e4r5t", "q1w2e3r4t5",
+    "0123456789",
+    "1234567890",
+    "9876543210",
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1qaz2wsx3edc4rfv",
+    "zaq12wsx",
+    "1q2w3e4r5t",
+    "q1w2e3r4t5",
 ];
 
 fn unleet(c: char) -> char {
@@ -87,7 +174,11 @@ pub fn is_common(pw: &str) -> bool {
     // Mostly a keyboard or number run.
     for run in RUNS {
         for win in 6..=alnum.len().min(run.len()) {
-            if run.as_bytes().windows(win).any(|w| alnum.len() <= win + 3 && alnum.contains(std::str::from_utf8(w).unwrap_or(""))) {
+            if run
+                .as_bytes()
+                .windows(win)
+                .any(|w| alnum.len() <= win + 3 && alnum.contains(std::str::from_utf8(w).unwrap_or("")))
+            {
                 return true;
             }
         }
@@ -164,7 +255,8 @@ mod tests {
 
     #[test]
     fn good_passwords_pass() {
-        for pw in ["Tx7#kLm2pQ", "Huang-Shan-Qiu-8", "绿水青山Lv2025x", "correct horse Battery 9", "Zq9!Zq9!Zq9!Lm"] {
+        for pw in ["Tx7#kLm2pQ", "Huang-Shan-Qiu-8", "绿水青山Lv2025x", "correct horse Battery 9", "Zq9!Zq9!Zq9!Lm"]
+        {
             assert!(check_policy(pw, "zhangsan", &p()).is_ok(), "{pw}");
         }
     }
@@ -184,7 +276,17 @@ mod tests {
 
     #[test]
     fn common_passwords_with_padding_are_refused() {
-        for pw in ["Password@2024", "P@ssw0rd123!", "Admin@123456", "Qwerty123456!", "Qinglian@123", "Woaini1314!!", "1qaz2WSX3edc", "Abcd1234!!", "Sifaju@2026x"] {
+        for pw in [
+            "Password@2024",
+            "P@ssw0rd123!",
+            "Admin@123456",
+            "Qwerty123456!",
+            "Qinglian@123",
+            "Woaini1314!!",
+            "1qaz2WSX3edc",
+            "Abcd1234!!",
+            "Sifaju@2026x",
+        ] {
             assert!(is_common(pw), "{pw} should be common");
             assert!(check_policy(pw, "u", &p()).is_err(), "{pw}");
         }

@@ -88,7 +88,9 @@ impl Role {
     pub fn perms(self) -> &'static [Perm] {
         use Perm::*;
         match self {
-            Role::SysAdmin => &[OrgView, UnitManage, PeopleManage, RosterImport, PeopleExport, UserView, UserManage, CalendarManage],
+            Role::SysAdmin => {
+                &[OrgView, UnitManage, PeopleManage, RosterImport, PeopleExport, UserView, UserManage, CalendarManage]
+            }
             Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
             Role::AuditAdmin => &[AuditView],
             Role::Discipline => &[OrgView, PeopleExport],
@@ -356,7 +358,8 @@ mod tests {
 
     #[test]
     fn permission_scope_is_the_union_of_granting_roles() {
-        let p = principal(vec![grant(Role::Liaison, "/1/4/"), grant(Role::Leader, "/1/5/"), grant(Role::Cadre, "/1/6/")]);
+        let p =
+            principal(vec![grant(Role::Liaison, "/1/4/"), grant(Role::Leader, "/1/5/"), grant(Role::Cadre, "/1/6/")]);
         assert_eq!(p.scope(Perm::OrgView).prefixes(), &["/1/4/".to_string(), "/1/5/".to_string()]);
         assert!(p.scope(Perm::PeopleExport).contains("/1/5/9/"));
         assert!(!p.scope(Perm::PeopleExport).contains("/1/4/"));

@@ -53,7 +53,12 @@ impl SecurityPolicy {
             .unwrap_or_default())
     }
 
-    pub async fn save(&self, conn: &impl ConnectionTrait, by: i64, now: chrono::DateTime<chrono::Utc>) -> Result<(), DbErr> {
+    pub async fn save(
+        &self,
+        conn: &impl ConnectionTrait,
+        by: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), DbErr> {
         settings::Entity::insert(settings::ActiveModel {
             key: Set(KEY.to_string()),
             value: Set(serde_json::to_string(self).expect("policy serialises")),

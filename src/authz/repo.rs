@@ -1,8 +1,6 @@
 //! Role assignments: loading a user's grants, and the rules for granting.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::{Grant, Role, entity};
 use crate::{
@@ -31,11 +29,8 @@ pub async fn load_grants(conn: &impl ConnectionTrait, user: UserId) -> Result<Ve
 
 /// Check the 三员分立 rules before adding `role` to a user who already holds `existing`.
 pub fn check_combination(existing: &[Role], role: Role) -> AppResult<()> {
-    let clash = if role.is_admin() {
-        existing.iter().any(|r| *r != role)
-    } else {
-        existing.iter().any(|r| r.is_admin())
-    };
+    let clash =
+        if role.is_admin() { existing.iter().any(|r| *r != role) } else { existing.iter().any(|r| r.is_admin()) };
     if clash {
         return Err(AppError::invalid("role", "field.role", Msg::new("authz.admin_exclusive")));
     }

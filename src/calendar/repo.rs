@@ -82,7 +82,12 @@ pub async fn upsert(conn: &impl ConnectionTrait, d: &SpecialDay, by: i64, now: D
     })
     .on_conflict(
         OnConflict::column(entity::Column::Day)
-            .update_columns([entity::Column::Kind, entity::Column::Name, entity::Column::UpdatedAt, entity::Column::UpdatedBy])
+            .update_columns([
+                entity::Column::Kind,
+                entity::Column::Name,
+                entity::Column::UpdatedAt,
+                entity::Column::UpdatedBy,
+            ])
             .to_owned(),
     )
     .exec(conn)

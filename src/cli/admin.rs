@@ -14,13 +14,9 @@ use crate::{
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Give a user a new one-time password (printed once); they must change it at login.
-    ResetPassword {
-        username: String,
-    },
+    ResetPassword { username: String },
     /// Lift a login lock before it expires.
-    Unlock {
-        username: String,
-    },
+    Unlock { username: String },
 }
 
 pub async fn run(settings: Settings, cmd: Command) -> anyhow::Result<()> {
@@ -39,16 +35,32 @@ pub async fn run(settings: Settings, cmd: Command) -> anyhow::Result<()> {
         Command::ResetPassword { .. } => {
             let pw = crate::crypto::one_time_password();
             let hash = password::hash_async(pw.clone()).await;
-            crate::features::accounts::repo::set_password(&txn, user.id, &hash, true, Some(now + chrono::Duration::hours(policy.temp_password_hours.into())), now).await?;
+            crate::features::accounts::repo::set_password(
+                &txn,
+                user.id,
+                &hash,
+                true,
+                Some(now + chrono::Duration::hours(policy.temp_password_hours.into())),
+                now,
+            )
+            .await?;
             auth::delete_user_sessions(&txn, crate::ids::UserId(user.id), None).await?;
-            audit::record(&txn, state.crypto.as_ref(), &actor, Event::new("user.password_reset", "user", user.uuid), now).await?;
+            audit::record(
+                &txn,
+                state.crypto.as_ref(),
+                &actor,
+                Event::new("user.password_reset", "user", user.uuid),
+                now,
+            )
+            .await?;
             txn.commit().await?;
             println!("用户 {} 的一次性密码：{pw}", user.username);
             println!("（{} 小时内有效，首次登录须修改；该用户原有会话已全部结束）", policy.temp_password_hours);
         }
         Command::Unlock { .. } => {
             crate::features::accounts::repo::clear_lock(&txn, user.id).await?;
-            audit::record(&txn, state.crypto.as_ref(), &actor, Event::new("user.unlock", "user", user.uuid), now).await?;
+            audit::record(&txn, state.crypto.as_ref(), &actor, Event::new("user.unlock", "user", user.uuid), now)
+                .await?;
             txn.commit().await?;
             println!("已解除用户 {} 的登录锁定。", user.username);
         }

@@ -33,7 +33,10 @@ pub async fn run(settings: Settings, cmd: Command) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Some((seq, why)) => {
-                    eprintln!("审计日志校验失败：{why}（第一处异常：第 {seq} 条；此前 {} 条完好）。", report.rows_checked);
+                    eprintln!(
+                        "审计日志校验失败：{why}（第一处异常：第 {seq} 条；此前 {} 条完好）。",
+                        report.rows_checked
+                    );
                     std::process::exit(1);
                 }
             }

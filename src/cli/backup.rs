@@ -37,6 +37,9 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
     std::fs::write(&manifest, format!("{digest}  {}\n", opts.dest.display()))?;
     println!("已备份到 {}（{} 字节，SM3 {}）", opts.dest.display(), bytes.len(), digest);
     println!("校验文件：{}", manifest.display());
-    println!("重要：请同时妥善保存密钥文件 {}，没有它无法校验审计日志、无法读取加密字段。", settings.key_file().display());
+    println!(
+        "重要：请同时妥善保存密钥文件 {}，没有它无法校验审计日志、无法读取加密字段。",
+        settings.key_file().display()
+    );
     Ok(())
 }

@@ -38,7 +38,9 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
     let ctx = console_ctx(&state, "demo");
     let report = match crate::demo::load(&state, &ctx, opts.seed).await {
         Ok(r) => r,
-        Err(crate::AppError::Conflict { .. }) => anyhow::bail!("数据库中已有数据，演示数据只能载入空数据库。请换一个 --data-dir 或数据库。"),
+        Err(crate::AppError::Conflict { .. }) => {
+            anyhow::bail!("数据库中已有数据，演示数据只能载入空数据库。请换一个 --data-dir 或数据库。")
+        }
         Err(e) => return Err(anyhow::anyhow!("载入演示数据失败：{e}")),
     };
     if opts.json {
@@ -46,7 +48,10 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("已载入演示数据：{} 个单位，{} 名人员。", report.units, report.people);
-    println!("以下为各角色的登录账号与一次性密码（首次登录须修改密码，{} 小时内有效）：", state.policy().await.temp_password_hours);
+    println!(
+        "以下为各角色的登录账号与一次性密码（首次登录须修改密码，{} 小时内有效）：",
+        state.policy().await.temp_password_hours
+    );
     println!("{:<18} {:<14} {:<16} {:<8} 单位", "角色", "用户名", "一次性密码", "姓名");
     for l in &report.logins {
         println!("{:<16} {:<14} {:<16} {:<8} {}", l.role, l.username, l.password, l.person, l.unit);

@@ -137,9 +137,8 @@ impl SoftwareCrypto {
             let Some((k, v)) = line.split_once('=') else {
                 bail!("密钥文件 {} 格式错误", path.display());
             };
-            let bytes = Zeroizing::new(
-                hex::decode(v.trim()).with_context(|| format!("密钥文件 {} 格式错误", path.display()))?,
-            );
+            let bytes =
+                Zeroizing::new(hex::decode(v.trim()).with_context(|| format!("密钥文件 {} 格式错误", path.display()))?);
             match k.trim() {
                 "audit_hmac_sm3" => audit = Some(<[u8; 32]>::try_from(bytes.as_slice())?),
                 "data_sm4" => data = Some(<[u8; 16]>::try_from(bytes.as_slice())?),
@@ -201,7 +200,10 @@ impl CryptoProvider for SoftwareCrypto {
         let cipher = Sm4Gcm::new_from_slice(&*self.data_key).expect("SM4 key is 16 bytes");
         let (nonce, ct) = sealed.split_at(12);
         cipher
-            .decrypt(&aes_gcm::Nonce::<U12>::try_from(nonce).map_err(|_| anyhow::anyhow!("密文长度不正确"))?, Payload { msg: ct, aad })
+            .decrypt(
+                &aes_gcm::Nonce::<U12>::try_from(nonce).map_err(|_| anyhow::anyhow!("密文长度不正确"))?,
+                Payload { msg: ct, aad },
+            )
             .map_err(|_| anyhow::anyhow!("密文完整性校验失败"))
     }
 

@@ -135,12 +135,7 @@ impl Db {
                     .test_before_acquire(true)
                     .connect_with(opts)
                     .await
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "无法连接 PostgreSQL（{}）：{e}",
-                            crate::config::redact_url(url)
-                        )
-                    })?;
+                    .map_err(|e| anyhow::anyhow!("无法连接 PostgreSQL（{}）：{e}", crate::config::redact_url(url)))?;
                 let conn: DatabaseConnection = pool.into();
                 Ok(Db { read: conn.clone(), write: conn, backend: Backend::Postgres })
             }
@@ -161,11 +156,7 @@ impl Db {
 
     /// Migrations not yet applied.
     pub async fn pending_migrations(&self) -> anyhow::Result<Vec<String>> {
-        Ok(Migrator::get_pending_migrations(&self.write)
-            .await?
-            .iter()
-            .map(|m| m.name().to_string())
-            .collect())
+        Ok(Migrator::get_pending_migrations(&self.write).await?.iter().map(|m| m.name().to_string()).collect())
     }
 
     /// Start a write transaction (`BEGIN IMMEDIATE` on SQLite).
@@ -206,14 +197,21 @@ pub async fn meta_get(conn: &impl ConnectionTrait, key: &str) -> Result<Option<S
 }
 
 /// Write a value to the `meta` table.
-pub async fn meta_set(conn: &impl ConnectionTrait, key: &str, value: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), DbErr> {
+pub async fn meta_set(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    value: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
     use entity::meta;
     meta::Entity::insert(meta::ActiveModel {
         key: Set(key.to_string()),
         value: Set(value.to_string()),
         updated_at: Set(now),
     })
-    .on_conflict(OnConflict::column(meta::Column::Key).update_columns([meta::Column::Value, meta::Column::UpdatedAt]).to_owned())
+    .on_conflict(
+        OnConflict::column(meta::Column::Key).update_columns([meta::Column::Value, meta::Column::UpdatedAt]).to_owned(),
+    )
     .exec(conn)
     .await?;
     Ok(())

@@ -61,12 +61,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         if !is_json {
             return Err(AppError::UnsupportedMedia(Msg::new("error.json_content_type")));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT).await.map_err(|_| AppError::TooLarge { max_mb: 1 })?;
+        let bytes =
+            axum::body::to_bytes(req.into_body(), JSON_LIMIT).await.map_err(|_| AppError::TooLarge { max_mb: 1 })?;
         match serde_json::from_slice::<T>(&bytes) {
             Ok(v) => Ok(Json(v)),
             Err(e) if e.is_data() => {
                 let text = e.to_string();
-                Err(AppError::Invalid { field: leak_field(&text), label: "field.body", msg: Msg::new("error.json_data").arg("detail", text) })
+                Err(AppError::Invalid {
+                    field: leak_field(&text),
+                    label: "field.body",
+                    msg: Msg::new("error.json_data").arg("detail", text),
+                })
             }
             Err(e) => Err(AppError::bad_request(Msg::new("error.json_syntax").arg("detail", e.to_string()))),
         }
@@ -109,9 +114,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PathUuid {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(s) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
+        let axum::extract::Path(s) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
         uuid::Uuid::parse_str(&s).map(PathUuid).map_err(|_| AppError::NotFound)
     }
 }

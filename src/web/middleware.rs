@@ -108,7 +108,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut message = info.message.render(t);
     if let Some(label) = info.label {
-        message = format!("{}：{}", t.get(label), message);
+        message = t.labeled(label, &message);
     }
     let mut out = if is_api {
         let mut body = serde_json::json!({ "code": info.code, "message": message, "field": info.field });
@@ -253,7 +253,12 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                     "user",
                     s.user_id,
                 );
-                let actor = crate::audit::Actor { user_id: Some(s.user_id), ip: ctx.ip.clone(), request_id: ctx.request_id.clone(), ..Default::default() };
+                let actor = crate::audit::Actor {
+                    user_id: Some(s.user_id),
+                    ip: ctx.ip.clone(),
+                    request_id: ctx.request_id.clone(),
+                    ..Default::default()
+                };
                 let _ = state.end_session(&s.id, &actor, ev, now).await;
             }
             Ok(Some(Ok(s))) => {
@@ -313,9 +318,15 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
             None => {
                 let reason = reason.unwrap_or("csrf");
                 if reason == "too_large" {
-                    return finish(AppError::TooLarge { max_mb: state.settings.max_upload_mb }.into_response(), set, &ctx);
+                    return finish(
+                        AppError::TooLarge { max_mb: state.settings.max_upload_mb }.into_response(),
+                        set,
+                        &ctx,
+                    );
                 }
-                let ev = Event::new("csrf.rejected", "route", ctx.path.clone()).outcome(Outcome::Denied).detail(serde_json::json!({"reason": reason}));
+                let ev = Event::new("csrf.rejected", "route", ctx.path.clone())
+                    .outcome(Outcome::Denied)
+                    .detail(serde_json::json!({"reason": reason}));
                 if let Ok(txn) = state.db.begin().await {
                     if audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, now).await.is_ok() {
                         let _ = txn.commit().await;

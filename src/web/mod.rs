@@ -23,7 +23,7 @@ impl FormErrors {
         use crate::AppError;
         match &e {
             AppError::Invalid { field, label, msg } => {
-                Ok(FormErrors(vec![(field.to_string(), format!("{}：{}", t.get(label), msg.render(t)))]))
+                Ok(FormErrors(vec![(field.to_string(), t.labeled(label, &msg.render(t)))]))
             }
             AppError::Conflict { field: Some(f), msg } => Ok(FormErrors(vec![(f.to_string(), msg.render(t))])),
             AppError::Conflict { field: None, msg } | AppError::BadRequest(msg) => {

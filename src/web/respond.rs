@@ -10,10 +10,8 @@ pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordproces
 
 /// RFC 6266 / 5987 `attachment` header: an ASCII fallback plus the UTF-8 name.
 pub fn content_disposition(filename: &str) -> String {
-    let ascii: String = filename
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
-        .collect();
+    let ascii: String =
+        filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let mut enc = String::new();
     for b in filename.bytes() {
         match b {

@@ -11,7 +11,13 @@ dual_test!(errors_are_json_with_code_message_field, |app: &TestApp| async move {
     let fx = fixture(app).await;
     let mut c = app.login("sysadmin", PASSWORD).await;
     let parent = fx.unit("c1").uuid.to_string();
-    let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"code": "bad code", "name": "科", "kind": "department", "parent": parent})).await;
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/units",
+            &serde_json::json!({"code": "bad code", "name": "科", "kind": "department", "parent": parent}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let j = r.json();
     assert_eq!(j["code"], "invalid");
@@ -22,15 +28,33 @@ dual_test!(errors_are_json_with_code_message_field, |app: &TestApp| async move {
     let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"name": "科", "kind": "department"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "code");
-    let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"code": "Z1", "name": "科", "kind": "department", "parent": parent, "is_admin": true})).await;
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/units",
+            &serde_json::json!({"code": "Z1", "name": "科", "kind": "department", "parent": parent, "is_admin": true}),
+        )
+        .await;
     assert_eq!(r.json()["field"], "is_admin");
     // Numbers where strings are expected are fine for sort_order; created with 201.
-    let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"code": "Z2", "name": "科", "kind": "department", "parent": parent, "sort_order": 4})).await;
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/units",
+            &serde_json::json!({"code": "Z2", "name": "科", "kind": "department", "parent": parent, "sort_order": 4}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["sort_order"], 4);
     // English when the caller chose English.
     c.cookies.insert("qinglian_lang".into(), "en".into());
-    let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"code": "Z2", "name": "科", "kind": "department", "parent": parent})).await;
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/units",
+            &serde_json::json!({"code": "Z2", "name": "科", "kind": "department", "parent": parent}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.json()["message"].as_str().unwrap().contains("code"), "{}", r.text);
 });
@@ -38,7 +62,10 @@ dual_test!(errors_are_json_with_code_message_field, |app: &TestApp| async move {
 dual_test!(content_type_syntax_and_size_are_checked, |app: &TestApp| async move {
     fixture(app).await;
     let mut c = app.login("sysadmin", PASSWORD).await;
-    use axum::{body::Body, http::{Request, header}};
+    use axum::{
+        body::Body,
+        http::{Request, header},
+    };
     let csrf = c.csrf.clone().unwrap();
     let cookie = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
     let mk = |ct: &str, body: Vec<u8>| {
@@ -78,9 +105,17 @@ dual_test!(openapi_document_covers_every_api_route, |app: &TestApp| async move {
     let doc = r.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for route in qinglian::startup::route_table().iter().filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json") {
+    for route in qinglian::startup::route_table()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
+    {
         let item = paths.get(route.path).unwrap_or_else(|| panic!("{} missing from OpenAPI", route.path));
-        assert!(item.get(route.method.to_lowercase()).is_some(), "{} {} missing from OpenAPI", route.method, route.path);
+        assert!(
+            item.get(route.method.to_lowercase()).is_some(),
+            "{} {} missing from OpenAPI",
+            route.method,
+            route.path
+        );
     }
     // Anonymous callers get a 401, not the document.
     assert_eq!(app.client().get("/api/v1/openapi.json").await.status, StatusCode::UNAUTHORIZED);
@@ -91,13 +126,20 @@ dual_test!(security_headers_on_every_response, |app: &TestApp| async move {
     let mut c = app.client();
     for path in ["/login", "/static/app.css", "/nope", "/api/v1/me"] {
         let r = c.get(path).await;
-        let csp = r.headers.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
-        assert!(csp.contains("object-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+        let csp =
+            r.headers.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
+        assert!(
+            csp.contains("object-src 'none'")
+                && csp.contains("frame-ancestors 'none'")
+                && !csp.contains("unsafe-inline")
+        );
         assert_eq!(r.headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(r.headers["referrer-policy"], "no-referrer");
     }
     assert_eq!(c.get("/login").await.headers["cache-control"], "no-store");
-    let r = c.send(axum::http::Request::builder().method("TRACE").uri("/login").body(axum::body::Body::empty()).unwrap()).await;
+    let r = c
+        .send(axum::http::Request::builder().method("TRACE").uri("/login").body(axum::body::Body::empty()).unwrap())
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     // The session cookie is HttpOnly and SameSite.
     let mut l = app.client();

@@ -35,7 +35,13 @@ async fn some_activity(app: &TestApp) {
     let parent = fx.unit("c1").uuid.to_string();
     for i in 0..5 {
         let code = format!("AU{i}");
-        let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"code": code, "name": "审计测试", "kind": "department", "parent": parent})).await;
+        let r = c
+            .json(
+                Method::POST,
+                "/api/v1/units",
+                &serde_json::json!({"code": code, "name": "审计测试", "kind": "department", "parent": parent}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
 }
@@ -46,7 +52,7 @@ dual_test!(the_chain_verifies_after_real_activity, |app: &TestApp| async move {
     assert!(r.ok(), "{r:?}");
     assert!(r.rows_checked >= 6);
     // Rows carry who, when, what, from where; and the diff of what changed.
-    use sea_orm::{EntityTrait, QueryFilter, ColumnTrait};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let row = qinglian::audit::entity::Entity::find()
         .filter(qinglian::audit::entity::Column::Event.eq("unit.create"))
         .one(&app.state.db.read)
@@ -97,10 +103,19 @@ dual_test!(if_the_audit_write_fails_the_change_rolls_back, |app: &TestApp| async
     // Break the audit log: without its head row no event can be appended.
     app.state.db.write.execute_unprepared("DELETE FROM audit_head").await.unwrap();
     let parent = fx.unit("c1").uuid.to_string();
-    let r = c.json(Method::POST, "/api/v1/units", &serde_json::json!({"code": "NOAUDIT", "name": "无审计", "kind": "department", "parent": parent})).await;
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/units",
+            &serde_json::json!({"code": "NOAUDIT", "name": "无审计", "kind": "department", "parent": parent}),
+        )
+        .await;
     assert!(r.status.is_server_error(), "{}", r.status);
     assert!(r.json()["request_id"].is_string());
-    assert!(qinglian::features::org::repo::find_unit_by_code(&app.state.db.read, "NOAUDIT").await.unwrap().is_none(), "the change rolled back");
+    assert!(
+        qinglian::features::org::repo::find_unit_by_code(&app.state.db.read, "NOAUDIT").await.unwrap().is_none(),
+        "the change rolled back"
+    );
 });
 
 dual_test!(the_audit_admin_searches_exports_and_verifies, |app: &TestApp| async move {
@@ -123,7 +138,12 @@ dual_test!(the_audit_admin_searches_exports_and_verifies, |app: &TestApp| async 
     // A newline in a user name cannot forge a second log line.
     let row = qinglian::audit::Event::new("test.event", "x", "a\n2026-01-01 INFO admin login ok");
     app.state.audit(&qinglian::audit::Actor { name: "evil\nname".into(), ..Default::default() }, row).await.unwrap();
-    use sea_orm::{EntityTrait, QueryFilter, ColumnTrait};
-    let stored = qinglian::audit::entity::Entity::find().filter(qinglian::audit::entity::Column::Event.eq("test.event")).one(&app.state.db.read).await.unwrap().unwrap();
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let stored = qinglian::audit::entity::Entity::find()
+        .filter(qinglian::audit::entity::Column::Event.eq("test.event"))
+        .one(&app.state.db.read)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!stored.object_id.contains('\n') && !stored.actor_name.contains('\n'));
 });

@@ -119,12 +119,17 @@ dual_test!(forced_password_change_for_new_accounts, |app: &TestApp| async move {
     assert_eq!(api.status, StatusCode::FORBIDDEN);
     assert_eq!(api.json()["code"], "password_change_required");
     let _ = u.get("/account/password").await;
-    let weak = u.post_form("/account/password", &[("current", &pw), ("new", "password123"), ("confirm", "password123")]).await;
+    let weak =
+        u.post_form("/account/password", &[("current", &pw), ("new", "password123"), ("confirm", "password123")]).await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.text.contains("新密码"), "names the field");
-    let mismatch = u.post_form("/account/password", &[("current", &pw), ("new", "Lz-Strong#2026a"), ("confirm", "Lz-Strong#2026b")]).await;
+    let mismatch = u
+        .post_form("/account/password", &[("current", &pw), ("new", "Lz-Strong#2026a"), ("confirm", "Lz-Strong#2026b")])
+        .await;
     assert!(mismatch.text.contains("不一致"));
-    let ok = u.post_form("/account/password", &[("current", &pw), ("new", "Lz-Strong#2026a"), ("confirm", "Lz-Strong#2026a")]).await;
+    let ok = u
+        .post_form("/account/password", &[("current", &pw), ("new", "Lz-Strong#2026a"), ("confirm", "Lz-Strong#2026a")])
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     assert_eq!(u.get("/").await.status, StatusCode::OK);
     assert_eq!(audit_count(app, "password.changed").await, 1);
@@ -184,7 +189,13 @@ dual_test!(csrf_is_required_on_every_state_change, |app: &TestApp| async move {
     // JSON with a cookie session needs the header; text/plain is not JSON.
     let mut c2 = app.login("sysadmin", PASSWORD).await;
     c2.csrf = Some("wrong".into());
-    let r = c2.json(Method::POST, "/api/v1/units", &serde_json::json!({"code":"X2","name":"n","kind":"department","parent":parent})).await;
+    let r = c2
+        .json(
+            Method::POST,
+            "/api/v1/units",
+            &serde_json::json!({"code":"X2","name":"n","kind":"department","parent":parent}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 });
 
@@ -223,15 +234,32 @@ dual_test!(first_start_setup_creates_three_separated_admins, |app: &TestApp| asy
     let mut c = app.client();
     assert_eq!(c.get("/login").await.location(), "/setup");
     let _ = c.get("/setup").await;
-    let bad = c.post_form("/setup", &[("code", "AAAA-BBBB-CCCC"), ("root_name", "清源市司法局"), ("root_code", "QY"), ("root_kind", "city")]).await;
+    let bad = c
+        .post_form(
+            "/setup",
+            &[("code", "AAAA-BBBB-CCCC"), ("root_name", "清源市司法局"), ("root_code", "QY"), ("root_kind", "city")],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("设置码不正确"));
-    let ok = c.post_form("/setup", &[("code", &code.to_lowercase()), ("root_name", "清源市司法局"), ("root_code", "QY"), ("root_kind", "city")]).await;
+    let ok = c
+        .post_form(
+            "/setup",
+            &[
+                ("code", &code.to_lowercase()),
+                ("root_name", "清源市司法局"),
+                ("root_code", "QY"),
+                ("root_kind", "city"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
-    let pws: Vec<String> = ok.text.split("class=\"secret\">").skip(1).map(|s| s.split('<').next().unwrap().to_string()).collect();
+    let pws: Vec<String> =
+        ok.text.split("class=\"secret\">").skip(1).map(|s| s.split('<').next().unwrap().to_string()).collect();
     assert_eq!(pws.len(), 3);
     // The code works once.
-    let again = c.post_form("/setup", &[("code", &code), ("root_name", "x"), ("root_code", "Y"), ("root_kind", "city")]).await;
+    let again =
+        c.post_form("/setup", &[("code", &code), ("root_name", "x"), ("root_code", "Y"), ("root_kind", "city")]).await;
     assert_eq!(again.status, StatusCode::FORBIDDEN);
     let r = app.client().login("secadmin", &pws[1]).await;
     assert_eq!(r.location(), "/account/password");

@@ -73,12 +73,16 @@ async fn pg_template(admin: &str) -> String {
             let conn = Database::connect(admin).await.expect("connect to PostgreSQL admin URL");
             // Remove leftovers of earlier runs whose process is gone.
             let rows = conn
-                .query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), "SELECT datname FROM pg_database WHERE datname LIKE 'qlt_%'"))
+                .query_all_raw(sea_orm::Statement::from_string(
+                    conn.get_database_backend(),
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'qlt_%'",
+                ))
                 .await
                 .expect("list databases");
             for r in rows {
                 let n: String = r.try_get("", "datname").unwrap();
-                let owner_pid: Option<u32> = n.split('_').nth(if n.starts_with("qlt_tmpl_") { 2 } else { 1 }).and_then(|p| p.parse().ok());
+                let owner_pid: Option<u32> =
+                    n.split('_').nth(if n.starts_with("qlt_tmpl_") { 2 } else { 1 }).and_then(|p| p.parse().ok());
                 if owner_pid.is_some_and(|p| p != pid && !std::path::Path::new(&format!("/proc/{p}")).exists()) {
                     let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)")).await;
                 }
@@ -298,7 +302,11 @@ impl Client {
             pairs.push(("_csrf", &token));
         }
         let body = serde_urlencoded::to_string(&pairs).unwrap();
-        let req = self.builder(Method::POST, path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+        let req = self
+            .builder(Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
         self.send(req).await
     }
 
@@ -334,7 +342,11 @@ impl Client {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let sep = if path.contains('?') { '&' } else { '?' };
         let uri = format!("{path}{sep}_csrf={}", self.csrf.clone().unwrap_or_default());
-        let req = self.builder(Method::POST, &uri).header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}")).body(Body::from(body)).unwrap();
+        let req = self
+            .builder(Method::POST, &uri)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
         self.send(req).await
     }
 
@@ -387,7 +399,13 @@ pub async fn fixture(app: &TestApp) -> Fixture {
     let db = &app.state.db;
     let txn = db.begin().await.unwrap();
     let mut units = HashMap::new();
-    let mk = |code: &str, name: &str, kind: UnitKind| NewUnit { code: code.into(), name: name.into(), kind, parent: None, sort_order: 0 };
+    let mk = |code: &str, name: &str, kind: UnitKind| NewUnit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent: None,
+        sort_order: 0,
+    };
     let c1 = repo::insert_unit(&txn, &mk("C1", "清源市司法局", UnitKind::City), None, now).await.unwrap();
     let office = repo::insert_unit(&txn, &mk("C1-BGS", "办公室", UnitKind::Department), Some(&c1), now).await.unwrap();
     let a = repo::insert_unit(&txn, &mk("A", "东湖区司法局", UnitKind::County), Some(&c1), now).await.unwrap();

@@ -12,7 +12,8 @@ fn roster(units: &[[&str; 5]], people: &[[&str; 12]]) -> Vec<u8> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("单位").unwrap();
-    for (c, h) in ["单位编码*", "单位名称*", "上级单位编码", "单位类型*", "排序号"].iter().enumerate() {
+    for (c, h) in ["单位编码*", "单位名称*", "上级单位编码", "单位类型*", "排序号"].iter().enumerate()
+    {
         ws.write(0, c as u16, *h).unwrap();
     }
     for (r, row) in units.iter().enumerate() {
@@ -22,7 +23,20 @@ fn roster(units: &[[&str; 5]], people: &[[&str; 12]]) -> Vec<u8> {
     }
     let ws = wb.add_worksheet();
     ws.set_name("人员").unwrap();
-    let headers = ["人员编号*", "姓名*", "性别*", "所在单位编码*", "岗位", "职级*", "职务", "政治面貌*", "是否个人事项报告对象", "状态", "出生日期", "任现岗位时间"];
+    let headers = [
+        "人员编号*",
+        "姓名*",
+        "性别*",
+        "所在单位编码*",
+        "岗位",
+        "职级*",
+        "职务",
+        "政治面貌*",
+        "是否个人事项报告对象",
+        "状态",
+        "出生日期",
+        "任现岗位时间",
+    ];
     for (c, h) in headers.iter().enumerate() {
         ws.write(0, c as u16, *h).unwrap();
     }
@@ -39,37 +53,64 @@ dual_test!(units_are_created_edited_moved_and_validated, |app: &TestApp| async m
     let mut c = app.login("sysadmin", PASSWORD).await;
     let c1 = fx.unit("c1").uuid.to_string();
     let _ = c.get("/org/units/new").await;
-    let r = c.post_form("/org/units", &[("code", "C1-CW"), ("name", "计划财务装备科"), ("kind", "科室"), ("parent", &c1), ("sort_order", "5")]).await;
+    let r = c
+        .post_form(
+            "/org/units",
+            &[("code", "C1-CW"), ("name", "计划财务装备科"), ("kind", "科室"), ("parent", &c1), ("sort_order", "5")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let new_url = r.location();
     let page = c.get(&new_url).await;
     assert!(page.text.contains("计划财务装备科"));
 
     // Duplicate code: refused, named, nothing written.
-    let dup = c.post_form("/org/units", &[("code", "C1-CW"), ("name", "另一个"), ("kind", "department"), ("parent", &c1)]).await;
+    let dup = c
+        .post_form("/org/units", &[("code", "C1-CW"), ("name", "另一个"), ("kind", "department"), ("parent", &c1)])
+        .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.text.contains("单位编码已被其他单位使用"), "{}", dup.text);
     // Bad fields name themselves.
-    let bad = c.post_form("/org/units", &[("code", "有空格 的编码"), ("name", ""), ("kind", "department"), ("parent", &c1)]).await;
+    let bad = c
+        .post_form("/org/units", &[("code", "有空格 的编码"), ("name", ""), ("kind", "department"), ("parent", &c1)])
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("单位编码"));
     let bad = c.post_form("/org/units", &[("code", "OK1"), ("name", "x"), ("kind", "无此类型"), ("parent", &c1)]).await;
     assert!(bad.text.contains("单位类型"));
-    let bad = c.post_form("/org/units", &[("code", "OK2"), ("name", "x"), ("kind", "department"), ("parent", "00000000-0000-0000-0000-000000000000")]).await;
+    let bad = c
+        .post_form(
+            "/org/units",
+            &[
+                ("code", "OK2"),
+                ("name", "x"),
+                ("kind", "department"),
+                ("parent", "00000000-0000-0000-0000-000000000000"),
+            ],
+        )
+        .await;
     assert!(bad.text.contains("单位不存在"));
 
     // A unit may not move under its own descendant.
     let a = fx.unit("a");
     let a1 = fx.unit("a1").uuid.to_string();
     let mv = c
-        .post_form(&format!("/org/units/{}", a.uuid), &[("code", "A"), ("name", "东湖区司法局"), ("kind", "county"), ("parent", &a1), ("version", "1")])
+        .post_form(
+            &format!("/org/units/{}", a.uuid),
+            &[("code", "A"), ("name", "东湖区司法局"), ("kind", "county"), ("parent", &a1), ("version", "1")],
+        )
         .await;
     assert_eq!(mv.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(mv.text.contains("不能把单位移到它自己或它的下级单位之下"));
 
     // Moving A under B rewrites the subtree's paths.
     let b = fx.unit("b").uuid.to_string();
-    let mv = c.post_form(&format!("/org/units/{}", a.uuid), &[("code", "A"), ("name", "东湖区司法局"), ("kind", "county"), ("parent", &b), ("version", "1")]).await;
+    let mv = c
+        .post_form(
+            &format!("/org/units/{}", a.uuid),
+            &[("code", "A"), ("name", "东湖区司法局"), ("kind", "county"), ("parent", &b), ("version", "1")],
+        )
+        .await;
     assert_eq!(mv.status, StatusCode::SEE_OTHER, "{}", mv.text);
     let moved = qinglian::features::org::repo::find_unit(&app.state.db.read, fx.unit("a1").id).await.unwrap().unwrap();
     assert_eq!(moved.path, format!("{}{}/{}/", fx.unit("b").path, a.id, fx.unit("a1").id));
@@ -92,15 +133,39 @@ dual_test!(concurrent_edits_do_not_overwrite, |app: &TestApp| async move {
     let path = format!("/org/units/{}", u.uuid);
     let _ = one.get(&format!("{path}/edit")).await;
     let _ = two.get(&format!("{path}/edit")).await;
-    let r1 = one.post_form(&path, &[("code", "C1-BGS"), ("name", "办公室（第一人）"), ("kind", "department"), ("parent", &c1), ("version", "1")]).await;
+    let r1 = one
+        .post_form(
+            &path,
+            &[
+                ("code", "C1-BGS"),
+                ("name", "办公室（第一人）"),
+                ("kind", "department"),
+                ("parent", &c1),
+                ("version", "1"),
+            ],
+        )
+        .await;
     assert_eq!(r1.status, StatusCode::SEE_OTHER);
-    let r2 = two.post_form(&path, &[("code", "C1-BGS"), ("name", "办公室（第二人）"), ("kind", "department"), ("parent", &c1), ("version", "1")]).await;
+    let r2 = two
+        .post_form(
+            &path,
+            &[
+                ("code", "C1-BGS"),
+                ("name", "办公室（第二人）"),
+                ("kind", "department"),
+                ("parent", &c1),
+                ("version", "1"),
+            ],
+        )
+        .await;
     assert_eq!(r2.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r2.text.contains("已被他人修改"), "{}", r2.text);
     let now = qinglian::features::org::repo::find_unit(&app.state.db.read, u.id).await.unwrap().unwrap();
     assert_eq!(now.name, "办公室（第一人）");
     // The API answers 409 for the same situation.
-    let r = two.json(Method::PATCH, &format!("/api/v1/units/{}", u.uuid), &serde_json::json!({"name": "x", "version": 1})).await;
+    let r = two
+        .json(Method::PATCH, &format!("/api/v1/units/{}", u.uuid), &serde_json::json!({"name": "x", "version": 1}))
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["code"], "conflict");
 });
@@ -111,11 +176,16 @@ dual_test!(names_with_sql_and_html_are_stored_and_shown_literally, |app: &TestAp
     let evil = "<script>alert(1)</script>'; DROP TABLE units;--";
     let c1 = fx.unit("c1").uuid.to_string();
     let _ = c.get("/org/units").await;
-    let r = c.post_form("/org/units", &[("code", "EVIL"), ("name", evil), ("kind", "department"), ("parent", &c1)]).await;
+    let r =
+        c.post_form("/org/units", &[("code", "EVIL"), ("name", evil), ("kind", "department"), ("parent", &c1)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = c.get(&r.location()).await;
     assert!(!page.text.contains("<script>alert(1)"));
-    assert!(page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{}", page.text.lines().filter(|l| l.contains("alert")).collect::<Vec<_>>().join("\n"));
+    assert!(
+        page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{}",
+        page.text.lines().filter(|l| l.contains("alert")).collect::<Vec<_>>().join("\n")
+    );
     let list = c.get("/org/units").await;
     assert_eq!(list.status, StatusCode::OK, "the units table is still there");
 });
@@ -128,18 +198,46 @@ dual_test!(people_are_created_searched_paged_and_keep_history, |app: &TestApp| a
     let _ = c.get("/org/people/new").await;
     // A unit that does not exist, and a wrong date.
     let r = c
-        .post_form("/org/people", &[("name", "吴新"), ("gender", "M"), ("unit", "00000000-0000-0000-0000-000000000001"), ("rank", "keyuan"), ("political_status", "cpc")])
+        .post_form(
+            "/org/people",
+            &[
+                ("name", "吴新"),
+                ("gender", "M"),
+                ("unit", "00000000-0000-0000-0000-000000000001"),
+                ("rank", "keyuan"),
+                ("political_status", "cpc"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("所在单位") && r.text.contains("单位不存在"));
     let r = c
-        .post_form("/org/people", &[("name", "吴新"), ("gender", "M"), ("unit", &a), ("rank", "keyuan"), ("political_status", "cpc"), ("birth_date", "1990-02-31")])
+        .post_form(
+            "/org/people",
+            &[
+                ("name", "吴新"),
+                ("gender", "M"),
+                ("unit", &a),
+                ("rank", "keyuan"),
+                ("political_status", "cpc"),
+                ("birth_date", "1990-02-31"),
+            ],
+        )
         .await;
     assert!(r.text.contains("出生日期") && r.text.contains("不是有效日期"), "{}", r.text);
     let r = c
         .post_form(
             "/org/people",
-            &[("staff_no", "N001"), ("name", "吴新"), ("gender", "M"), ("unit", &a), ("post", "社区矫正执法岗"), ("rank", "keyuan"), ("political_status", "cpc"), ("birth_date", "1990-02-03")],
+            &[
+                ("staff_no", "N001"),
+                ("name", "吴新"),
+                ("gender", "M"),
+                ("unit", &a),
+                ("post", "社区矫正执法岗"),
+                ("rank", "keyuan"),
+                ("political_status", "cpc"),
+                ("birth_date", "1990-02-03"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -150,7 +248,17 @@ dual_test!(people_are_created_searched_paged_and_keep_history, |app: &TestApp| a
     let r = c
         .post_form(
             &person_url,
-            &[("staff_no", "N001"), ("name", "吴新"), ("gender", "M"), ("unit", &a1), ("post", "人民调解岗"), ("rank", "zhuren4"), ("political_status", "cpc"), ("birth_date", "1990-02-03"), ("version", "1")],
+            &[
+                ("staff_no", "N001"),
+                ("name", "吴新"),
+                ("gender", "M"),
+                ("unit", &a1),
+                ("post", "人民调解岗"),
+                ("rank", "zhuren4"),
+                ("political_status", "cpc"),
+                ("birth_date", "1990-02-03"),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -169,11 +277,27 @@ dual_test!(people_are_created_searched_paged_and_keep_history, |app: &TestApp| a
     for i in 0..25 {
         let sn = format!("M{i:03}");
         let name = format!("批量{i}");
-        let r = c.post_form("/org/people", &[("staff_no", &sn), ("name", &name), ("gender", "F"), ("unit", &a), ("rank", "keyuan"), ("political_status", "masses")]).await;
+        let r = c
+            .post_form(
+                "/org/people",
+                &[
+                    ("staff_no", &sn),
+                    ("name", &name),
+                    ("gender", "F"),
+                    ("unit", &a),
+                    ("rank", "keyuan"),
+                    ("political_status", "masses"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
-    let p1 = c.json(Method::GET, &format!("/api/v1/people?unit={a}&per_page=20"), &serde_json::Value::Null).await.json();
-    let p2 = c.json(Method::GET, &format!("/api/v1/people?unit={a}&per_page=20&page=2"), &serde_json::Value::Null).await.json();
+    let p1 =
+        c.json(Method::GET, &format!("/api/v1/people?unit={a}&per_page=20"), &serde_json::Value::Null).await.json();
+    let p2 = c
+        .json(Method::GET, &format!("/api/v1/people?unit={a}&per_page=20&page=2"), &serde_json::Value::Null)
+        .await
+        .json();
     assert_eq!(p1["total"], 30);
     assert_eq!(p1["items"].as_array().unwrap().len(), 20);
     assert_eq!(p2["items"].as_array().unwrap().len(), 10);
@@ -190,7 +314,8 @@ dual_test!(roster_import_is_all_or_nothing_with_every_error_listed, |app: &TestA
     let tpl = c.get("/org/roster/template.xlsx").await;
     assert_eq!(tpl.status, StatusCode::OK);
     assert!(tpl.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
-    let before = c.json(Method::GET, "/api/v1/people?per_page=200", &serde_json::Value::Null).await.json()["total"].clone();
+    let before =
+        c.json(Method::GET, "/api/v1/people?per_page=200", &serde_json::Value::Null).await.json()["total"].clone();
 
     let bad = roster(
         &[["C1-FZ", "法治督察科", "C1", "科室", "3"], ["C1-XX", "", "C1", "科室", ""]],
@@ -206,7 +331,8 @@ dual_test!(roster_import_is_all_or_nothing_with_every_error_listed, |app: &TestA
     for needle in ["单位名称", "所在单位编码", "出生日期", "NOPE"] {
         assert!(r.text.contains(needle), "missing {needle}: {}", r.text);
     }
-    let after = c.json(Method::GET, "/api/v1/people?per_page=200", &serde_json::Value::Null).await.json()["total"].clone();
+    let after =
+        c.json(Method::GET, "/api/v1/people?per_page=200", &serde_json::Value::Null).await.json()["total"].clone();
     assert_eq!(before, after, "nothing was written");
     assert!(qinglian::features::org::repo::find_unit_by_code(&app.state.db.read, "C1-FZ").await.unwrap().is_none());
 
@@ -226,7 +352,10 @@ dual_test!(roster_import_is_all_or_nothing_with_every_error_listed, |app: &TestA
     // The updated person (P002) moved unit: history has two postings.
     let p = qinglian::features::org::repo::find_person_by_staff_no(&app.state.db.read, "P002").await.unwrap().unwrap();
     assert_eq!(qinglian::features::org::repo::list_postings(&app.state.db.read, p.id).await.unwrap().len(), 2);
-    assert_eq!(p.unit_id, qinglian::features::org::repo::find_unit_by_code(&app.state.db.read, "C1-FZ").await.unwrap().unwrap().id);
+    assert_eq!(
+        p.unit_id,
+        qinglian::features::org::repo::find_unit_by_code(&app.state.db.read, "C1-FZ").await.unwrap().unwrap().id
+    );
     let _ = fx;
     assert_eq!(audit_count(app, "roster.import").await, 1);
     assert_eq!(audit_count(app, "roster.import_rejected").await, 1);

@@ -40,7 +40,15 @@ dual_test!(every_route_declares_access_and_enforces_it, |app: &TestApp| async mo
                 let resp = call(&mut anon, r.method, &path).await;
                 assert!(!resp.status.is_server_error(), "{} {} → {}", r.method, r.path, resp.status);
                 if r.method == "GET" {
-                    assert!(resp.status.is_success() || resp.status.is_redirection() || resp.status == StatusCode::NOT_FOUND, "{} {} → {}", r.method, r.path, resp.status);
+                    assert!(
+                        resp.status.is_success()
+                            || resp.status.is_redirection()
+                            || resp.status == StatusCode::NOT_FOUND,
+                        "{} {} → {}",
+                        r.method,
+                        r.path,
+                        resp.status
+                    );
                 }
             }
             Access::Authenticated | Access::Perm(_) => {
@@ -49,12 +57,27 @@ dual_test!(every_route_declares_access_and_enforces_it, |app: &TestApp| async mo
                     assert_eq!(resp.status, StatusCode::UNAUTHORIZED, "{} {} without a session", r.method, r.path);
                     assert_eq!(resp.json()["code"], "unauthenticated");
                 } else {
-                    assert_eq!(resp.status, StatusCode::SEE_OTHER, "{} {} without a session: {}", r.method, r.path, resp.text);
+                    assert_eq!(
+                        resp.status,
+                        StatusCode::SEE_OTHER,
+                        "{} {} without a session: {}",
+                        r.method,
+                        r.path,
+                        resp.text
+                    );
                     assert!(resp.location().starts_with("/login"), "{} {}", r.method, r.path);
                 }
                 if let Access::Perm(p) = r.access {
                     let resp = call(&mut nobody, r.method, &path).await;
-                    assert_eq!(resp.status, StatusCode::FORBIDDEN, "{} {} needs {:?}: {}", r.method, r.path, p, resp.text);
+                    assert_eq!(
+                        resp.status,
+                        StatusCode::FORBIDDEN,
+                        "{} {} needs {:?}: {}",
+                        r.method,
+                        r.path,
+                        p,
+                        resp.text
+                    );
                 }
             }
         }
@@ -138,11 +161,21 @@ dual_test!(permission_matrix_roles_by_scope_by_endpoint, |app: &TestApp| async m
         };
         let p = fill(&fx, path, obj, &accounts);
         let r = call(c, method, &p).await;
-        assert_eq!(r.status.as_u16(), *status, "{user} {method} {path} [{obj}] → {}", r.text.chars().take(300).collect::<String>());
+        assert_eq!(
+            r.status.as_u16(),
+            *status,
+            "{user} {method} {path} [{obj}] → {}",
+            r.text.chars().take(300).collect::<String>()
+        );
         if *status == 404 {
             expected_denials += 1;
             // Out of scope looks exactly like missing.
-            let missing = call(c, method, &concrete(&path.replace("{u}", "{id}").replace("{p}", "{id}").replace("{acct}", "{id}"))).await;
+            let missing = call(
+                c,
+                method,
+                &concrete(&path.replace("{u}", "{id}").replace("{p}", "{id}").replace("{acct}", "{id}")),
+            )
+            .await;
             assert_eq!(missing.status, StatusCode::NOT_FOUND);
             if p.starts_with("/api/") {
                 assert_eq!(r.json(), missing.json());
@@ -158,20 +191,27 @@ dual_test!(writes_outside_scope_change_nothing, |app: &TestApp| async move {
     let mut office = app.login("office", PASSWORD).await;
     let d = fx.unit("d").uuid.to_string();
     let r = office
-        .json(Method::POST, "/api/v1/people", &serde_json::json!({"name":"越权","gender":"M","unit":d,"rank":"keyuan","political_status":"cpc"}))
+        .json(
+            Method::POST,
+            "/api/v1/people",
+            &serde_json::json!({"name":"越权","gender":"M","unit":d,"rank":"keyuan","political_status":"cpc"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "unit");
     let dp = fx.person("d_staff").uuid;
     let r = office.json(Method::PATCH, &format!("/api/v1/people/{dp}"), &serde_json::json!({"name":"改名"})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let now = qinglian::features::org::repo::find_person(&app.state.db.read, fx.person("d_staff").id).await.unwrap().unwrap();
+    let now =
+        qinglian::features::org::repo::find_person(&app.state.db.read, fx.person("d_staff").id).await.unwrap().unwrap();
     assert_eq!(now.name, "孙干部");
     // Moving a person of A to D is refused; mass-assignment of unknown fields is refused.
     let ap = fx.person("a_staff").uuid;
     let r = office.json(Method::PATCH, &format!("/api/v1/people/{ap}"), &serde_json::json!({"unit": d})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = office.json(Method::PATCH, &format!("/api/v1/people/{ap}"), &serde_json::json!({"deleted_at": "2020-01-01"})).await;
+    let r = office
+        .json(Method::PATCH, &format!("/api/v1/people/{ap}"), &serde_json::json!({"deleted_at": "2020-01-01"}))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "deleted_at");
 });
@@ -213,7 +253,10 @@ dual_test!(three_admins_are_separated, |app: &TestApp| async move {
     assert_eq!(sys.get("/admin/policy").await.status, StatusCode::FORBIDDEN);
     let mut sec = app.login("secadmin", PASSWORD).await;
     assert_eq!(sec.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(sec.post_form("/admin/users", &[("staff_no", "P001"), ("username", "x1")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sec.post_form("/admin/users", &[("staff_no", "P001"), ("username", "x1")]).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(sec.get("/admin/roles").await.status, StatusCode::OK);
     let mut aud = app.login("auditadmin", PASSWORD).await;
     assert_eq!(aud.get("/org/people").await.status, StatusCode::FORBIDDEN);

@@ -38,7 +38,10 @@ async fn describe(app: &TestApp) -> (BTreeSet<(String, String, bool, &'static st
                 .unwrap();
             for t in tables {
                 let name: String = t.try_get("", "name").unwrap();
-                let info = db.query_all_raw(Statement::from_string(be, format!("PRAGMA table_info(\"{name}\")"))).await.unwrap();
+                let info = db
+                    .query_all_raw(Statement::from_string(be, format!("PRAGMA table_info(\"{name}\")")))
+                    .await
+                    .unwrap();
                 for c in info {
                     let col: String = c.try_get("", "name").unwrap();
                     let ty: String = c.try_get("", "type").unwrap();
@@ -48,7 +51,10 @@ async fn describe(app: &TestApp) -> (BTreeSet<(String, String, bool, &'static st
                 }
             }
             let rows = db
-                .query_all_raw(Statement::from_string(be, "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%'"))
+                .query_all_raw(Statement::from_string(
+                    be,
+                    "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%'",
+                ))
                 .await
                 .unwrap();
             for r in rows {
@@ -91,7 +97,10 @@ async fn both_backends_end_with_the_same_schema() {
     let (pc, pi) = describe(&pg).await;
     let only_sqlite: Vec<_> = sc.difference(&pc).collect();
     let only_pg: Vec<_> = pc.difference(&sc).collect();
-    assert!(only_sqlite.is_empty() && only_pg.is_empty(), "columns differ:\n sqlite only {only_sqlite:#?}\n pg only {only_pg:#?}");
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "columns differ:\n sqlite only {only_sqlite:#?}\n pg only {only_pg:#?}"
+    );
     assert!(sc.len() > 60, "suspiciously few columns: {}", sc.len());
     // Named indexes (unique constraints differ in naming between backends and are covered above).
     let named_s: BTreeSet<_> = si.iter().filter(|i| i.starts_with("ix_") || i.starts_with("ux_")).collect();

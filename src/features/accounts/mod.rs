@@ -15,7 +15,12 @@ use serde::Deserialize;
 
 use crate::{
     audit::{self, Event, Outcome},
-    auth::{self, entity::api_token, lockout::{FailureOutcome, LockState}, password},
+    auth::{
+        self,
+        entity::api_token,
+        lockout::{FailureOutcome, LockState},
+        password,
+    },
     authz::{Access, policy::SecurityPolicy},
     error::{AppError, AppResult},
     i18n::Lang,
@@ -48,7 +53,13 @@ pub fn routes() -> Routes {
 /// Only same-site relative paths may be redirect targets (ASVS 3.7.2).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") && n.len() < 500 => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://")
+                && n.len() < 500 =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -90,7 +101,13 @@ async fn login_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Log
     let t = ctx.t();
     let notice = if ctx.session_expired { t.get("auth.session_expired").to_string() } else { String::new() };
     let l = Layout::new(&ctx, t.get("auth.login_title"), "");
-    Ok(render(&LoginPage { l, username: String::new(), next: safe_next(q.next.as_deref()), error: String::new(), notice }))
+    Ok(render(&LoginPage {
+        l,
+        username: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: String::new(),
+        notice,
+    }))
 }
 
 async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> AppResult<Response> {
@@ -100,7 +117,10 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
     let next = safe_next(form.next.as_deref());
     let fail = |msg: String, status: StatusCode| {
         let l = Layout::new(&ctx, t.get("auth.login_title"), "");
-        render_status(status, &LoginPage { l, username: form.username.clone(), next: next.clone(), error: msg, notice: String::new() })
+        render_status(
+            status,
+            &LoginPage { l, username: form.username.clone(), next: next.clone(), error: msg, notice: String::new() },
+        )
     };
     let username = auth::normalize_username(&form.username);
     if username.is_empty() || form.password.is_empty() || form.password.len() > 1024 {
@@ -110,11 +130,17 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
     let Some(user) = user else {
         // Same work and same answer as a wrong password (ASVS 6.3.8).
         password::verify_async(form.password.clone(), password::dummy_hash().to_string()).await;
-        let ev = Event::new("login.failed", "user", &username).outcome(Outcome::Failed).detail(serde_json::json!({"reason": "unknown_user"}));
+        let ev = Event::new("login.failed", "user", &username)
+            .outcome(Outcome::Failed)
+            .detail(serde_json::json!({"reason": "unknown_user"}));
         state.audit(&ctx.actor(), ev).await?;
         return Ok(fail(t.get("auth.bad_credentials").into(), StatusCode::UNAUTHORIZED));
     };
-    let lock = LockState { failed_count: user.failed_count, first_failed_at: user.first_failed_at, locked_until: user.locked_until };
+    let lock = LockState {
+        failed_count: user.failed_count,
+        first_failed_at: user.first_failed_at,
+        locked_until: user.locked_until,
+    };
     if let Some(until) = lock.locked_at(now) {
         let ev = Event::new("login.refused_locked", "user", user.uuid).outcome(Outcome::Denied);
         state.audit(&ctx.actor(), ev).await?;
@@ -131,7 +157,9 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
         let txn = state.db.begin().await?;
         repo::save_lock_state(&txn, user.id, &new_lock).await?;
         let reason = if user.disabled { "disabled" } else { "bad_password" };
-        let ev = Event::new("login.failed", "user", user.uuid).outcome(Outcome::Failed).detail(serde_json::json!({"reason": reason}));
+        let ev = Event::new("login.failed", "user", user.uuid)
+            .outcome(Outcome::Failed)
+            .detail(serde_json::json!({"reason": reason}));
         audit::record(&txn, state.crypto.as_ref(), &actor, ev, now).await?;
         if let FailureOutcome::Locked(until) = outcome {
             let ev = Event::new("account.locked", "user", user.uuid)
@@ -141,12 +169,16 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
         }
         txn.commit().await?;
         return Ok(match outcome {
-            FailureOutcome::Locked(until) => fail(AppError::Locked { until }.message().render(t), StatusCode::TOO_MANY_REQUESTS),
+            FailureOutcome::Locked(until) => {
+                fail(AppError::Locked { until }.message().render(t), StatusCode::TOO_MANY_REQUESTS)
+            }
             FailureOutcome::Counted => fail(t.get("auth.bad_credentials").into(), StatusCode::UNAUTHORIZED),
         });
     }
     if user.temp_password_expires_at.is_some_and(|e| now >= e) && user.must_change_password {
-        let ev = Event::new("login.failed", "user", user.uuid).outcome(Outcome::Failed).detail(serde_json::json!({"reason": "temp_password_expired"}));
+        let ev = Event::new("login.failed", "user", user.uuid)
+            .outcome(Outcome::Failed)
+            .detail(serde_json::json!({"reason": "temp_password_expired"}));
         state.audit(&actor, ev).await?;
         return Ok(fail(t.get("auth.temp_expired").into(), StatusCode::UNAUTHORIZED));
     }
@@ -166,7 +198,9 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
     let to = if user.must_change_password { "/account/password".to_string() } else { next };
     let mut r = Redirect::to(&to).into_response();
     let h = r.headers_mut();
-    for c in [set_cookie(auth::session_cookie_name(secure), &s.token, secure, None), clear_cookie(PRE_CSRF_COOKIE, secure)] {
+    for c in
+        [set_cookie(auth::session_cookie_name(secure), &s.token, secure, None), clear_cookie(PRE_CSRF_COOKIE, secure)]
+    {
         if let Ok(v) = HeaderValue::from_str(&c) {
             h.append(header::SET_COOKIE, v);
         }
@@ -196,7 +230,9 @@ pub struct LangForm {
 }
 
 async fn switch_lang(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LangForm>) -> AppResult<Response> {
-    let lang = Lang::parse(&f.lang).ok_or_else(|| AppError::invalid("lang", "auth.lang", crate::i18n::Msg::new("error.bad_choice").arg("value", &f.lang)))?;
+    let lang = Lang::parse(&f.lang).ok_or_else(|| {
+        AppError::invalid("lang", "auth.lang", crate::i18n::Msg::new("error.bad_choice").arg("value", &f.lang))
+    })?;
     if let Some(p) = &ctx.principal {
         repo::set_lang(&state.db.write, p.user_id.0, lang.code()).await?;
     }
@@ -235,7 +271,12 @@ async fn password_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
     let p = ctx.user()?;
     let policy = state.policy().await;
     let l = Layout::new(&ctx, ctx.t().get("auth.change_title"), "account");
-    Ok(render(&PasswordPage { l, errors: FormErrors::default(), forced: p.must_change_password, rules: rules_text(&ctx, &policy) }))
+    Ok(render(&PasswordPage {
+        l,
+        errors: FormErrors::default(),
+        forced: p.must_change_password,
+        rules: rules_text(&ctx, &policy),
+    }))
 }
 
 async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> AppResult<Response> {
@@ -247,16 +288,32 @@ async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<
         let l = Layout::new(&ctx, t.get("auth.change_title"), "account");
         render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage { l, errors: FormErrors(vec![(field.into(), msg)]), forced: p.must_change_password, rules: rules_text(&ctx, &policy) },
+            &PasswordPage {
+                l,
+                errors: FormErrors(vec![(field.into(), msg)]),
+                forced: p.must_change_password,
+                rules: rules_text(&ctx, &policy),
+            },
         )
     };
     if !password::verify_async(f.current.clone(), user.password_hash.clone()).await {
         // A wrong current password counts towards the lock like a failed login (AUTH-07).
-        let lock = LockState { failed_count: user.failed_count, first_failed_at: user.first_failed_at, locked_until: user.locked_until };
+        let lock = LockState {
+            failed_count: user.failed_count,
+            first_failed_at: user.first_failed_at,
+            locked_until: user.locked_until,
+        };
         let (new_lock, _) = lock.on_failure(ctx.now, &policy);
         let txn = state.db.begin().await?;
         repo::save_lock_state(&txn, user.id, &new_lock).await?;
-        audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("password.change_failed", "user", user.uuid).outcome(Outcome::Failed), ctx.now).await?;
+        audit::record(
+            &txn,
+            state.crypto.as_ref(),
+            &ctx.actor(),
+            Event::new("password.change_failed", "user", user.uuid).outcome(Outcome::Failed),
+            ctx.now,
+        )
+        .await?;
         txn.commit().await?;
         return Ok(err("current", t.get("auth.wrong_current").into()));
     }
@@ -264,7 +321,7 @@ async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<
         return Ok(err("confirm", t.get("auth.mismatch").into()));
     }
     if let Err(m) = password::check_policy(&f.new, &user.username, &policy) {
-        return Ok(err("new", format!("{}：{}", t.get("auth.new_password"), m.render(t))));
+        return Ok(err("new", t.labeled("auth.new_password", &m.render(t))));
     }
     if password::verify_async(f.new.clone(), user.password_hash.clone()).await {
         return Ok(err("new", t.get("auth.same_as_old").into()));
@@ -274,7 +331,8 @@ async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<
     repo::set_password(&txn, user.id, &hash, false, None, ctx.now).await?;
     let keep = ctx.session.as_ref().map(|s| s.id.as_str());
     let ended = auth::delete_user_sessions(&txn, p.user_id, keep).await?;
-    let ev = Event::new("password.changed", "user", user.uuid).detail(serde_json::json!({"other_sessions_ended": ended}));
+    let ev =
+        Event::new("password.changed", "user", user.uuid).detail(serde_json::json!({"other_sessions_ended": ended}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(redirect_with_flash("/", "flash.password_changed", state.settings.secure_cookies()))
@@ -301,7 +359,12 @@ struct AccountPage {
     errors: FormErrors,
 }
 
-async fn account_view(state: &AppState, ctx: &Ctx, new_token: Option<String>, errors: FormErrors) -> AppResult<AccountPage> {
+async fn account_view(
+    state: &AppState,
+    ctx: &Ctx,
+    new_token: Option<String>,
+    errors: FormErrors,
+) -> AppResult<AccountPage> {
     let p = ctx.user()?;
     let t = ctx.t();
     let sessions = auth::list_user_sessions(&state.db.read, p.user_id)
@@ -345,20 +408,28 @@ async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Tok
     let p = ctx.user()?.clone();
     let parsed = (|| -> AppResult<(String, Option<i64>)> {
         let name = crate::fields::text("name", "auth.token_name", &f.name, 60)?;
-        let days = if f.days.trim().is_empty() { None } else { Some(crate::fields::int("days", "auth.token_expires", &f.days, 1, 3650)?) };
+        let days = if f.days.trim().is_empty() {
+            None
+        } else {
+            Some(crate::fields::int("days", "auth.token_expires", &f.days, 1, 3650)?)
+        };
         Ok((name, days))
     })();
     let (name, days) = match parsed {
         Ok(v) => v,
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &account_view(&state, &ctx, None, errors).await?));
+            return Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &account_view(&state, &ctx, None, errors).await?,
+            ));
         }
     };
     let expires = days.map(|d| ctx.now + Duration::days(d));
     let txn = state.db.begin().await?;
     let tok = auth::create_token(&txn, p.user_id, &name, expires, ctx.now).await?;
-    let ev = Event::new("token.create", "api_token", tok.row.uuid).detail(serde_json::json!({"name": name, "prefix": tok.row.prefix}));
+    let ev = Event::new("token.create", "api_token", tok.row.uuid)
+        .detail(serde_json::json!({"name": name, "prefix": tok.row.prefix}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(render(&account_view(&state, &ctx, Some(tok.token), FormErrors::default()).await?))
@@ -377,7 +448,14 @@ async fn token_revoke(State(state): State<AppState>, ctx: Ctx, PathUuid(id): Pat
         .filter(api_token::Column::Id.eq(tok.id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("token.revoke", "api_token", tok.uuid), ctx.now).await?;
+    audit::record(
+        &txn,
+        state.crypto.as_ref(),
+        &ctx.actor(),
+        Event::new("token.revoke", "api_token", tok.uuid),
+        ctx.now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(redirect_with_flash("/account", "flash.token_revoked", state.settings.secure_cookies()))
 }

@@ -8,8 +8,8 @@ use sea_orm::{
 };
 
 use crate::{
-    authz::Scope,
     auth::{entity::user, lockout::LockState, normalize_username},
+    authz::Scope,
     error::{AppError, AppResult},
 };
 
@@ -115,7 +115,12 @@ pub async fn record_login(conn: &impl ConnectionTrait, id: i64, now: DateTime<Ut
     Ok(())
 }
 
-pub async fn set_disabled(conn: &impl ConnectionTrait, id: i64, disabled: bool, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn set_disabled(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::Disabled, Expr::value(disabled))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -127,7 +132,11 @@ pub async fn set_disabled(conn: &impl ConnectionTrait, id: i64, disabled: bool, 
 }
 
 pub async fn set_lang(conn: &impl ConnectionTrait, id: i64, lang: &str) -> Result<(), DbErr> {
-    user::Entity::update_many().col_expr(user::Column::Lang, Expr::value(lang)).filter(user::Column::Id.eq(id)).exec(conn).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Lang, Expr::value(lang))
+        .filter(user::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
@@ -145,13 +154,11 @@ pub fn scope_condition(scope: &Scope) -> Condition {
         .from(ra::Entity)
         .cond_where(scope.unit_condition((ra::Entity, ra::Column::UnitId)))
         .to_owned();
-    Condition::any()
-        .add(Expr::col((user::Entity, user::Column::PersonId)).in_subquery(people))
-        .add(
-            Condition::all()
-                .add(Expr::col((user::Entity, user::Column::PersonId)).is_null())
-                .add(Expr::col((user::Entity, user::Column::Id)).in_subquery(granted)),
-        )
+    Condition::any().add(Expr::col((user::Entity, user::Column::PersonId)).in_subquery(people)).add(
+        Condition::all()
+            .add(Expr::col((user::Entity, user::Column::PersonId)).is_null())
+            .add(Expr::col((user::Entity, user::Column::Id)).in_subquery(granted)),
+    )
 }
 
 /// Whether one account lies in a scope.
@@ -160,12 +167,21 @@ pub async fn user_in_scope(conn: &impl ConnectionTrait, scope: &Scope, id: i64) 
 }
 
 /// One page of accounts in scope matching a name fragment, and the total.
-pub async fn list_users(conn: &impl ConnectionTrait, scope: &Scope, q: Option<&str>, page: u64, per_page: u64) -> Result<(Vec<user::Model>, u64), DbErr> {
+pub async fn list_users(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    q: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<user::Model>, u64), DbErr> {
     let mut sel = user::Entity::find().filter(scope_condition(scope));
     if let Some(q) = q.filter(|s| !s.is_empty()) {
-        sel = sel.filter(Condition::any().add(user::Column::Username.contains(q)).add(user::Column::DisplayName.contains(q)));
+        sel = sel.filter(
+            Condition::any().add(user::Column::Username.contains(q)).add(user::Column::DisplayName.contains(q)),
+        );
     }
     let total = sel.clone().count(conn).await?;
-    let rows = sel.order_by_asc(user::Column::Id).offset(page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
+    let rows =
+        sel.order_by_asc(user::Column::Id).offset(page.saturating_sub(1) * per_page).limit(per_page).all(conn).await?;
     Ok((rows, total))
 }

@@ -13,8 +13,7 @@ use crate::{
     audit::{self, Event},
     auth::password,
     authz::{Role, repo::insert_grant},
-    crypto,
-    db,
+    crypto, db,
     error::{AppError, AppResult},
     features::org::{
         domain::{NewUnit, UnitKind},
@@ -108,11 +107,18 @@ pub async fn page(state: axum::extract::State<AppState>, ctx: Ctx) -> AppResult<
     }))
 }
 
-pub async fn submit(state: axum::extract::State<AppState>, ctx: Ctx, Form(form): Form<SetupForm>) -> AppResult<Response> {
+pub async fn submit(
+    state: axum::extract::State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SetupForm>,
+) -> AppResult<Response> {
     let t = ctx.t();
     let rerender = |form: SetupForm, errors: FormErrors| {
         let l = Layout::new(&ctx, t.get("auth.setup_title"), "");
-        render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { l, form, errors, closed: false, kinds: kinds() })
+        render_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage { l, form, errors, closed: false, kinds: kinds() },
+        )
     };
     if repo::count_users(&state.db.read).await? > 0 {
         return Err(AppError::forbidden("auth.setup_closed"));
@@ -147,7 +153,9 @@ pub async fn bootstrap(state: &AppState, ctx: &Ctx, root: &NewUnit) -> AppResult
     let now = ctx.now;
     let policy = state.policy().await;
     let mut accounts = Vec::new();
-    for (role, username) in [(Role::SysAdmin, "sysadmin"), (Role::SecAdmin, "secadmin"), (Role::AuditAdmin, "auditadmin")] {
+    for (role, username) in
+        [(Role::SysAdmin, "sysadmin"), (Role::SecAdmin, "secadmin"), (Role::AuditAdmin, "auditadmin")]
+    {
         let pw = crypto::one_time_password();
         let hash = password::hash_async(pw.clone()).await;
         accounts.push((role, username, pw, hash));
@@ -157,7 +165,14 @@ pub async fn bootstrap(state: &AppState, ctx: &Ctx, root: &NewUnit) -> AppResult
         return Err(AppError::forbidden("auth.setup_closed"));
     }
     let unit = org_repo::insert_unit(&txn, root, None, now).await?;
-    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("unit.create", "unit", unit.uuid).unit(unit.id), now).await?;
+    audit::record(
+        &txn,
+        state.crypto.as_ref(),
+        &ctx.actor(),
+        Event::new("unit.create", "unit", unit.uuid).unit(unit.id),
+        now,
+    )
+    .await?;
     let mut created = Vec::new();
     for (role, username, pw, hash) in accounts {
         let u = repo::insert_user(
@@ -174,12 +189,14 @@ pub async fn bootstrap(state: &AppState, ctx: &Ctx, root: &NewUnit) -> AppResult
         )
         .await?;
         insert_grant(&txn, UserId(u.id), role, UnitId(unit.id), None, now).await?;
-        let ev = Event::new("user.create", "user", u.uuid).detail(serde_json::json!({"username": u.username, "role": role.code()}));
+        let ev = Event::new("user.create", "user", u.uuid)
+            .detail(serde_json::json!({"username": u.username, "role": role.code()}));
         audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, now).await?;
         created.push(Created { role: role.label_key(), username: u.username, password: pw });
     }
     db::meta_delete(&txn, META_KEY).await?;
-    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("setup.complete", "setup", unit.uuid), now).await?;
+    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("setup.complete", "setup", unit.uuid), now)
+        .await?;
     txn.commit().await?;
     Ok(created)
 }

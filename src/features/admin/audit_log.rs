@@ -39,9 +39,12 @@ pub struct AuditQuery {
 impl AuditQuery {
     fn filter(&self) -> AppResult<AuditFilter> {
         // Dates are Beijing calendar days: [from 00:00, to+1 00:00) at UTC+8.
-        let day_start = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::hours(8);
+        let day_start = |d: NaiveDate| {
+            Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")) - chrono::Duration::hours(8)
+        };
         let from = fields::opt_date("from", "audit.from", self.from.as_deref())?.map(day_start);
-        let to = fields::opt_date("to", "audit.to", self.to.as_deref())?.map(|d| day_start(d) + chrono::Duration::days(1));
+        let to =
+            fields::opt_date("to", "audit.to", self.to.as_deref())?.map(|d| day_start(d) + chrono::Duration::days(1));
         Ok(AuditFilter {
             actor: self.actor.clone(),
             event: self.event.clone(),
@@ -53,10 +56,17 @@ impl AuditQuery {
     }
 
     fn base_query(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [("actor", &self.actor), ("event", &self.event), ("object", &self.object), ("result", &self.result), ("from", &self.from), ("to", &self.to)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
-            .collect();
+        let pairs: Vec<(&str, &str)> = [
+            ("actor", &self.actor),
+            ("event", &self.event),
+            ("object", &self.object),
+            ("result", &self.result),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
+        .collect();
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 }
@@ -76,17 +86,35 @@ pub async fn search(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Aud
     render_search(&state, &ctx, q, None).await
 }
 
-async fn render_search(state: &AppState, ctx: &Ctx, q: AuditQuery, verify: Option<(bool, String)>) -> AppResult<Response> {
+async fn render_search(
+    state: &AppState,
+    ctx: &Ctx,
+    q: AuditQuery,
+    verify: Option<(bool, String)>,
+) -> AppResult<Response> {
     let t = ctx.t();
     let filter = q.filter()?;
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let (rows, total) = audit::repo::list(&state.db.read, &filter, page, PER_PAGE).await?;
     let base = q.base_query();
     if !base.is_empty() {
-        state.audit(&ctx.actor(), Event::new("audit.search", "audit_log", "").detail(serde_json::json!({"filter": base}))).await?;
+        state
+            .audit(
+                &ctx.actor(),
+                Event::new("audit.search", "audit_log", "").detail(serde_json::json!({"filter": base})),
+            )
+            .await?;
     }
-    let l = Layout::new(ctx, t.get("nav.audit"), "audit").crumb(t.get("nav.system"), None).crumb(t.get("nav.audit"), None);
-    Ok(render(&AuditPage { l, rows, pager: Pager { page, per_page: PER_PAGE, total, base_query: base.clone() }, export_query: base, q, verify }))
+    let l =
+        Layout::new(ctx, t.get("nav.audit"), "audit").crumb(t.get("nav.system"), None).crumb(t.get("nav.audit"), None);
+    Ok(render(&AuditPage {
+        l,
+        rows,
+        pager: Pager { page, per_page: PER_PAGE, total, base_query: base.clone() },
+        export_query: base,
+        q,
+        verify,
+    }))
 }
 
 pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> AppResult<Response> {
@@ -109,7 +137,8 @@ pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Aud
         (t.get("audit.request"), 14.0),
         ("MAC", 20.0),
     ];
-    xlsx::write_title(ws, &format!("{}（{}）", t.get("nav.audit"), t.date(ctx.today)), headers.len() as u16).map_err(xe)?;
+    xlsx::write_title(ws, &format!("{}（{}）", t.get("nav.audit"), t.date(ctx.today)), headers.len() as u16)
+        .map_err(xe)?;
     xlsx::write_headers(ws, 1, &headers).map_err(xe)?;
     let f = xlsx::cell_format();
     for (i, r) in rows.iter().enumerate() {
@@ -132,7 +161,13 @@ pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Aud
         }
     }
     let bytes = xlsx::save(wb)?;
-    state.audit(&ctx.actor(), Event::new("audit.export", "audit_log", "").detail(serde_json::json!({"rows": rows.len(), "filter": q.base_query()}))).await?;
+    state
+        .audit(
+            &ctx.actor(),
+            Event::new("audit.export", "audit_log", "")
+                .detail(serde_json::json!({"rows": rows.len(), "filter": q.base_query()})),
+        )
+        .await?;
     Ok(download(bytes, XLSX, &format!("审计日志-{}.xlsx", ctx.today.format("%Y%m%d"))))
 }
 

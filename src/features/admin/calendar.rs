@@ -50,7 +50,14 @@ pub struct DayForm {
     pub name: String,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, q: CalendarQuery, form: DayForm, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: CalendarQuery,
+    form: DayForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let t = ctx.t();
     let year = q.year.unwrap_or(ctx.today.year()).clamp(2000, 2100);
     let days = repo::list_year(&state.db.read, year).await?;
@@ -66,12 +73,22 @@ async fn page(state: &AppState, ctx: &Ctx, q: CalendarQuery, form: DayForm, erro
             Err(e) => errors.0.extend(crate::web::FormErrors::from_error(e, t)?.0),
         }
     }
-    let l = Layout::new(ctx, t.get("nav.calendar"), "calendar").crumb(t.get("nav.system"), None).crumb(t.get("nav.calendar"), None);
+    let l = Layout::new(ctx, t.get("nav.calendar"), "calendar")
+        .crumb(t.get("nav.system"), None)
+        .crumb(t.get("nav.calendar"), None);
     Ok(render_status(status, &CalendarPage { l, year, days, form, errors, calc_from, calc_n, calc_result }))
 }
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CalendarQuery>) -> AppResult<Response> {
-    page(&state, &ctx, q, DayForm { kind: "holiday".into(), ..Default::default() }, FormErrors::default(), StatusCode::OK).await
+    page(
+        &state,
+        &ctx,
+        q,
+        DayForm { kind: "holiday".into(), ..Default::default() },
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn upsert(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DayForm>) -> AppResult<Response> {
@@ -93,14 +110,19 @@ pub async fn upsert(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DayFo
     let txn = state.db.begin().await?;
     let before = repo::find(&txn, day.date).await?;
     repo::upsert(&txn, &day, by, ctx.now).await?;
-    let ev = Event::new(if before.is_some() { "calendar.update" } else { "calendar.create" }, "holiday", day.date).detail(serde_json::json!({
-        "from": before.map(|b| serde_json::json!({"kind": b.kind.code(), "name": b.name})),
-        "to": {"kind": day.kind.code(), "name": day.name},
-    }));
+    let ev = Event::new(if before.is_some() { "calendar.update" } else { "calendar.create" }, "holiday", day.date)
+        .detail(serde_json::json!({
+            "from": before.map(|b| serde_json::json!({"kind": b.kind.code(), "name": b.name})),
+            "to": {"kind": day.kind.code(), "name": day.name},
+        }));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     state.reload_calendar().await?;
-    Ok(redirect_with_flash(&format!("/admin/calendar?year={}", day.date.year()), "flash.saved", state.settings.secure_cookies()))
+    Ok(redirect_with_flash(
+        &format!("/admin/calendar?year={}", day.date.year()),
+        "flash.saved",
+        state.settings.secure_cookies(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,9 +135,14 @@ pub async fn delete(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Delet
     let txn = state.db.begin().await?;
     let before = repo::find(&txn, date).await?.ok_or(AppError::NotFound)?;
     repo::delete(&txn, date).await?;
-    let ev = Event::new("calendar.delete", "holiday", date).detail(serde_json::json!({"before": {"kind": before.kind.code(), "name": before.name}}));
+    let ev = Event::new("calendar.delete", "holiday", date)
+        .detail(serde_json::json!({"before": {"kind": before.kind.code(), "name": before.name}}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     state.reload_calendar().await?;
-    Ok(redirect_with_flash(&format!("/admin/calendar?year={}", date.year()), "flash.deleted", state.settings.secure_cookies()))
+    Ok(redirect_with_flash(
+        &format!("/admin/calendar?year={}", date.year()),
+        "flash.deleted",
+        state.settings.secure_cookies(),
+    ))
 }

@@ -14,7 +14,11 @@ use crate::{
     error::{AppError, AppResult},
     features::{
         accounts::repo,
-        org::{pages::{UnitOption, unit_options}, repo as org_repo, service::deny},
+        org::{
+            pages::{UnitOption, unit_options},
+            repo as org_repo,
+            service::deny,
+        },
     },
     ids::{UnitId, UserId},
     startup::AppState,
@@ -63,7 +67,14 @@ pub struct GrantForm {
     pub unit: String,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, q: RolesQuery, form: GrantForm, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: RolesQuery,
+    form: GrantForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let t = ctx.t();
     let scope = ctx.scope(Perm::RoleGrant);
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
@@ -74,15 +85,25 @@ async fn page(state: &AppState, ctx: &Ctx, q: RolesQuery, form: GrantForm, error
         let mut units = Vec::new();
         for g in &grants {
             if let Some(unit) = org_repo::find_unit(&state.db.read, g.unit_id.0).await? {
-                units.push(GrantRow { role_code: g.role.code(), role_key: g.role.label_key(), unit_uuid: unit.uuid.to_string(), unit_name: unit.name });
+                units.push(GrantRow {
+                    role_code: g.role.code(),
+                    role_key: g.role.label_key(),
+                    unit_uuid: unit.uuid.to_string(),
+                    unit_name: unit.name,
+                });
             }
         }
         let locked = u.locked_until.is_some_and(|l| l > ctx.now);
         rows.push((UserRow { u, roles: String::new(), locked }, units));
     }
     let units = org_repo::list_units(&state.db.read, &scope).await?;
-    let base = q.q.as_deref().filter(|s| !s.is_empty()).map(|s| serde_urlencoded::to_string([("q", s)]).unwrap_or_default()).unwrap_or_default();
-    let l = Layout::new(ctx, t.get("nav.roles"), "roles").crumb(t.get("nav.system"), None).crumb(t.get("nav.roles"), None);
+    let base =
+        q.q.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| serde_urlencoded::to_string([("q", s)]).unwrap_or_default())
+            .unwrap_or_default();
+    let l =
+        Layout::new(ctx, t.get("nav.roles"), "roles").crumb(t.get("nav.system"), None).crumb(t.get("nav.roles"), None);
     Ok(render_status(
         status,
         &RolesPage {
@@ -113,7 +134,8 @@ pub async fn grant_role(state: &AppState, ctx: &Ctx, form: &GrantForm) -> AppRes
         let _ = deny(state, ctx, "user", user.uuid).await;
         return Err(AppError::invalid("username", "auth.username", "roles.user_not_found"));
     }
-    let unit_id = uuid::Uuid::parse_str(form.unit.trim()).map_err(|_| AppError::invalid("unit", "field.unit", "org.unit_not_found"))?;
+    let unit_id = uuid::Uuid::parse_str(form.unit.trim())
+        .map_err(|_| AppError::invalid("unit", "field.unit", "org.unit_not_found"))?;
     let unit = org_repo::find_unit_by_uuid(&state.db.read, unit_id)
         .await?
         .filter(|u| scope.contains(&u.path))
@@ -131,7 +153,11 @@ pub async fn grant_role(state: &AppState, ctx: &Ctx, form: &GrantForm) -> AppRes
 
 pub async fn grant(State(state): State<AppState>, ctx: Ctx, Form(form): Form<GrantForm>) -> AppResult<Response> {
     match grant_role(&state, &ctx, &form).await {
-        Ok(()) => Ok(redirect_with_flash(&format!("/admin/roles?q={}", crate::web::middleware::urlencode(&form.username)), "flash.role_granted", state.settings.secure_cookies())),
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("/admin/roles?q={}", crate::web::middleware::urlencode(&form.username)),
+            "flash.role_granted",
+            state.settings.secure_cookies(),
+        )),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
             page(&state, &ctx, RolesQuery::default(), form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -165,8 +191,14 @@ pub async fn revoke(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Revok
         .ok_or(AppError::NotFound)?;
     let txn = state.db.begin().await?;
     authz_repo::delete_grant(&txn, grant.id).await?;
-    let ev = Event::new("role.revoke", "user", user.uuid).unit(unit.id).detail(serde_json::json!({"role": role.code(), "unit": unit.uuid, "unit_name": unit.name}));
+    let ev = Event::new("role.revoke", "user", user.uuid)
+        .unit(unit.id)
+        .detail(serde_json::json!({"role": role.code(), "unit": unit.uuid, "unit_name": unit.name}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
-    Ok(redirect_with_flash(&format!("/admin/roles?q={}", crate::web::middleware::urlencode(&user.username)), "flash.role_revoked", state.settings.secure_cookies()))
+    Ok(redirect_with_flash(
+        &format!("/admin/roles?q={}", crate::web::middleware::urlencode(&user.username)),
+        "flash.role_revoked",
+        state.settings.secure_cookies(),
+    ))
 }

@@ -64,19 +64,40 @@ struct UsersPage {
 pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQuery>) -> AppResult<Response> {
     let t = ctx.t();
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
-    let scope = ctx.scope(Perm::UserView).prefixes().iter().chain(ctx.scope(Perm::UserManage).prefixes()).cloned().collect::<Vec<_>>();
+    let scope = ctx
+        .scope(Perm::UserView)
+        .prefixes()
+        .iter()
+        .chain(ctx.scope(Perm::UserManage).prefixes())
+        .cloned()
+        .collect::<Vec<_>>();
     let scope = crate::authz::Scope::from_paths(scope);
     let (users, total) = repo::list_users(&state.db.read, &scope, q.q.as_deref(), page, PER_PAGE).await?;
     let mut rows = Vec::new();
     for u in users {
         let grants = load_grants(&state.db.read, UserId(u.id)).await?;
-        let roles = grants.iter().map(|g| format!("{}·{}", t.get(g.role.label_key()), g.unit_name)).collect::<Vec<_>>().join("；");
+        let roles = grants
+            .iter()
+            .map(|g| format!("{}·{}", t.get(g.role.label_key()), g.unit_name))
+            .collect::<Vec<_>>()
+            .join("；");
         let locked = u.locked_until.is_some_and(|l| l > ctx.now);
         rows.push(UserRow { u, roles, locked });
     }
-    let base = q.q.as_deref().filter(|s| !s.is_empty()).map(|s| serde_urlencoded::to_string([("q", s)]).unwrap_or_default()).unwrap_or_default();
-    let l = Layout::new(&ctx, t.get("nav.users"), "users").crumb(t.get("nav.system"), None).crumb(t.get("nav.users"), None);
-    Ok(render(&UsersPage { l, q: q.q.unwrap_or_default(), rows, pager: Pager { page, per_page: PER_PAGE, total, base_query: base }, can_manage: ctx.can(Perm::UserManage) }))
+    let base =
+        q.q.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| serde_urlencoded::to_string([("q", s)]).unwrap_or_default())
+            .unwrap_or_default();
+    let l =
+        Layout::new(&ctx, t.get("nav.users"), "users").crumb(t.get("nav.system"), None).crumb(t.get("nav.users"), None);
+    Ok(render(&UsersPage {
+        l,
+        q: q.q.unwrap_or_default(),
+        rows,
+        pager: Pager { page, per_page: PER_PAGE, total, base_query: base },
+        can_manage: ctx.can(Perm::UserManage),
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,7 +118,9 @@ struct NewUserPage {
 
 pub async fn new_form(ctx: Ctx) -> AppResult<Response> {
     let t = ctx.t();
-    let l = Layout::new(&ctx, t.get("account.new"), "users").crumb(t.get("nav.users"), Some("/admin/users")).crumb(t.get("account.new"), None);
+    let l = Layout::new(&ctx, t.get("account.new"), "users")
+        .crumb(t.get("nav.users"), Some("/admin/users"))
+        .crumb(t.get("account.new"), None);
     Ok(render(&NewUserPage { l, form: NewUserForm::default(), errors: FormErrors::default() }))
 }
 
@@ -145,7 +168,9 @@ pub async fn create_user(state: &AppState, ctx: &Ctx, form: &NewUserForm) -> App
         ctx.now,
     )
     .await?;
-    let ev = Event::new("user.create", "user", u.uuid).unit(unit.id).detail(serde_json::json!({"username": u.username, "person": person.uuid}));
+    let ev = Event::new("user.create", "user", u.uuid)
+        .unit(unit.id)
+        .detail(serde_json::json!({"username": u.username, "person": person.uuid}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok((u, pw))
@@ -155,9 +180,17 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Ne
     let t = ctx.t();
     match create_user(&state, &ctx, &form).await {
         Ok((u, pw)) => {
-            let l = Layout::new(&ctx, t.get("account.created"), "users").crumb(t.get("nav.users"), Some("/admin/users"));
+            let l =
+                Layout::new(&ctx, t.get("account.created"), "users").crumb(t.get("nav.users"), Some("/admin/users"));
             let hours = state.policy().await.temp_password_hours;
-            Ok(render(&PasswordShownPage { l, username: u.username, display_name: u.display_name, password: pw, hours, user_uuid: u.uuid.to_string() }))
+            Ok(render(&PasswordShownPage {
+                l,
+                username: u.username,
+                display_name: u.display_name,
+                password: pw,
+                hours,
+                user_uuid: u.uuid.to_string(),
+            }))
         }
         Err(e) => {
             let errors = FormErrors::from_error(e, t)?;
@@ -191,8 +224,19 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUui
     };
     let sessions = auth::list_user_sessions(&state.db.read, UserId(u.id)).await?.len();
     let locked_until = u.locked_until.filter(|l| *l > ctx.now);
-    let l = Layout::new(&ctx, u.username.clone(), "users").crumb(t.get("nav.users"), Some("/admin/users")).crumb(u.username.clone(), None);
-    Ok(render(&UserPage { l, grants, person, locked_until, sessions, can_manage: ctx.can(Perm::UserManage), can_unlock: ctx.can(Perm::SecurityPolicy), u }))
+    let l = Layout::new(&ctx, u.username.clone(), "users")
+        .crumb(t.get("nav.users"), Some("/admin/users"))
+        .crumb(u.username.clone(), None);
+    Ok(render(&UserPage {
+        l,
+        grants,
+        person,
+        locked_until,
+        sessions,
+        can_manage: ctx.can(Perm::UserManage),
+        can_unlock: ctx.can(Perm::SecurityPolicy),
+        u,
+    }))
 }
 
 /// Give a user a new one-time password and end their sessions.
@@ -203,13 +247,28 @@ pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, PathUuid(id
     let pw = crate::crypto::one_time_password();
     let hash = password::hash_async(pw.clone()).await;
     let txn = state.db.begin().await?;
-    repo::set_password(&txn, u.id, &hash, true, Some(ctx.now + Duration::hours(policy.temp_password_hours.into())), ctx.now).await?;
+    repo::set_password(
+        &txn,
+        u.id,
+        &hash,
+        true,
+        Some(ctx.now + Duration::hours(policy.temp_password_hours.into())),
+        ctx.now,
+    )
+    .await?;
     let ended = auth::delete_user_sessions(&txn, UserId(u.id), None).await?;
     let ev = Event::new("user.password_reset", "user", u.uuid).detail(serde_json::json!({"sessions_ended": ended}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     let l = Layout::new(&ctx, t.get("account.reset_done"), "users").crumb(t.get("nav.users"), Some("/admin/users"));
-    Ok(render(&PasswordShownPage { l, username: u.username, display_name: u.display_name, password: pw, hours: policy.temp_password_hours, user_uuid: u.uuid.to_string() }))
+    Ok(render(&PasswordShownPage {
+        l,
+        username: u.username,
+        display_name: u.display_name,
+        password: pw,
+        hours: policy.temp_password_hours,
+        user_uuid: u.uuid.to_string(),
+    }))
 }
 
 /// Disable (ending every session at once) or enable an account.
@@ -243,7 +302,8 @@ pub async fn unlock(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathU
     let u = user_in_scope(&state, &ctx, Perm::SecurityPolicy, id).await?;
     let txn = state.db.begin().await?;
     repo::save_lock_state(&txn, u.id, &LockState::default()).await?;
-    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("user.unlock", "user", u.uuid), ctx.now).await?;
+    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), Event::new("user.unlock", "user", u.uuid), ctx.now)
+        .await?;
     txn.commit().await?;
     Ok(redirect_with_flash(&format!("/admin/users/{id}"), "flash.saved", state.settings.secure_cookies()))
 }

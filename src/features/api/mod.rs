@@ -2,7 +2,11 @@
 //! annotations. Auth: the session cookie (writes then need `X-CSRF-Token`) or an API token
 //! (`Authorization: Bearer ql_…`). Errors: `{code, message, field}` with a 4xx status.
 
-use axum::{extract::State, http::StatusCode, response::{IntoResponse, Response}};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{
     Modify, OpenApi, ToSchema,
@@ -48,7 +52,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let c = openapi.components.get_or_insert_with(Default::default);
-        c.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ql_…").build()));
+        c.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ql_…").build()),
+        );
         c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("qinglian_sid"))));
     }
 }
@@ -100,14 +107,19 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ApiError)))]
 pub async fn me(ctx: Ctx) -> AppResult<Json<Me>> {
     let p = ctx.user()?;
-    let mut perms: Vec<String> = p.grants.iter().flat_map(|g| g.role.perms().iter().map(|x| x.code().to_string())).collect();
+    let mut perms: Vec<String> =
+        p.grants.iter().flat_map(|g| g.role.perms().iter().map(|x| x.code().to_string())).collect();
     perms.sort();
     perms.dedup();
     Ok(Json(Me {
         id: p.user_uuid,
         username: p.username.clone(),
         display_name: p.display_name.clone(),
-        roles: p.grants.iter().map(|g| GrantResponse { role: g.role.code().into(), unit: g.unit_name.clone() }).collect(),
+        roles: p
+            .grants
+            .iter()
+            .map(|g| GrantResponse { role: g.role.code().into(), unit: g.unit_name.clone() })
+            .collect(),
         permissions: perms,
     }))
 }
@@ -121,13 +133,20 @@ pub struct UsersParams {
 }
 
 fn user_scope(ctx: &Ctx) -> Scope {
-    Scope::from_paths(ctx.scope(Perm::UserView).prefixes().iter().chain(ctx.scope(Perm::UserManage).prefixes()).cloned())
+    Scope::from_paths(
+        ctx.scope(Perm::UserView).prefixes().iter().chain(ctx.scope(Perm::UserManage).prefixes()).cloned(),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(UsersParams), responses((status = 200, body = org_api::Page<UserResponse>)))]
-pub async fn list_users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersParams>) -> AppResult<Json<org_api::Page<UserResponse>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<UsersParams>,
+) -> AppResult<Json<org_api::Page<UserResponse>>> {
     let (page, per_page) = org_api::Paging { page: q.page, per_page: q.per_page }.resolve();
-    let (rows, total) = accounts_repo::list_users(&state.db.read, &user_scope(&ctx), q.q.as_deref(), page, per_page).await?;
+    let (rows, total) =
+        accounts_repo::list_users(&state.db.read, &user_scope(&ctx), q.q.as_deref(), page, per_page).await?;
     let mut items = Vec::with_capacity(rows.len());
     for u in rows {
         items.push(user_response(&state, &ctx, u).await?);
@@ -136,7 +155,11 @@ pub async fn list_users(State(state): State<AppState>, ctx: Ctx, Query(q): Query
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = UserResponse), (status = 404, body = ApiError)))]
-pub async fn get_user(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<UserResponse>> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+) -> AppResult<Json<UserResponse>> {
     let perm = if ctx.can(Perm::UserManage) { Perm::UserManage } else { Perm::UserView };
     let u = users::user_in_scope(&state, &ctx, perm, id).await?;
     Ok(Json(user_response(&state, &ctx, u).await?))
@@ -174,7 +197,12 @@ pub struct UserPatch {
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", params(("id" = uuid::Uuid, Path)), request_body = UserPatch, responses((status = 200, body = UserResponse), (status = 404, body = ApiError)))]
-pub async fn patch_user(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(p): Json<UserPatch>) -> AppResult<Json<UserResponse>> {
+pub async fn patch_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(p): Json<UserPatch>,
+) -> AppResult<Json<UserResponse>> {
     let u = match p.disabled {
         Some(d) => users::set_disabled(&state, &ctx, id, d).await?,
         None => users::user_in_scope(&state, &ctx, Perm::UserManage, id).await?,

@@ -39,11 +39,23 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let mut stats = Vec::new();
     if ctx.can(Perm::OrgView) {
         let scope = ctx.scope(Perm::OrgView);
-        stats.push(Stat { label: t.get("home.units").into(), value: org_repo::count_units(&state.db.read, &scope).await?.to_string(), href: Some("/org/units") });
-        stats.push(Stat { label: t.get("home.people").into(), value: org_repo::count_people(&state.db.read, &scope).await?.to_string(), href: Some("/org/people") });
+        stats.push(Stat {
+            label: t.get("home.units").into(),
+            value: org_repo::count_units(&state.db.read, &scope).await?.to_string(),
+            href: Some("/org/units"),
+        });
+        stats.push(Stat {
+            label: t.get("home.people").into(),
+            value: org_repo::count_people(&state.db.read, &scope).await?.to_string(),
+            href: Some("/org/people"),
+        });
     }
     if ctx.can(Perm::AuditView) {
-        stats.push(Stat { label: t.get("home.audit_rows").into(), value: crate::audit::repo::count_all(&state.db.read).await?.to_string(), href: Some("/admin/audit") });
+        stats.push(Stat {
+            label: t.get("home.audit_rows").into(),
+            value: crate::audit::repo::count_all(&state.db.read).await?.to_string(),
+            href: Some("/admin/audit"),
+        });
     }
     let cal = state.calendar();
     let today = format!(

@@ -84,7 +84,11 @@ async fn unit_response(state: &AppState, u: unit::Model) -> AppResult<UnitRespon
 
 /// Units in the caller's scope, tree order.
 #[utoipa::path(get, path = "/api/v1/units", tag = "org", params(Paging), responses((status = 200, body = Page<UnitResponse>)))]
-pub async fn list_units(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Paging>) -> AppResult<Json<Page<UnitResponse>>> {
+pub async fn list_units(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<Paging>,
+) -> AppResult<Json<Page<UnitResponse>>> {
     let (page, per_page) = p.resolve();
     let units = repo::list_units(&state.db.read, &ctx.scope(Perm::OrgView)).await?;
     let ordered = super::pages::tree_order(&units);
@@ -110,7 +114,11 @@ pub async fn list_units(State(state): State<AppState>, ctx: Ctx, Query(p): Query
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "org", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = UnitResponse), (status = 404)))]
-pub async fn get_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<UnitResponse>> {
+pub async fn get_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+) -> AppResult<Json<UnitResponse>> {
     let u = service::unit_in_scope(&state, &ctx, Perm::OrgView, id).await?;
     Ok(Json(unit_response(&state, u).await?))
 }
@@ -137,7 +145,12 @@ pub struct UnitPatch {
 }
 
 #[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "org", params(("id" = uuid::Uuid, Path)), request_body = UnitPatch, responses((status = 200, body = UnitResponse), (status = 404), (status = 409), (status = 422)))]
-pub async fn patch_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(p): Json<UnitPatch>) -> AppResult<Json<UnitResponse>> {
+pub async fn patch_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(p): Json<UnitPatch>,
+) -> AppResult<Json<UnitResponse>> {
     let cur = service::unit_in_scope(&state, &ctx, Perm::UnitManage, id).await?;
     let cur_parent = match cur.parent_id {
         Some(pid) => repo::find_unit(&state.db.read, pid).await?.map(|u| u.uuid.to_string()),
@@ -221,7 +234,11 @@ pub struct PeopleParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/people", tag = "org", params(PeopleParams), responses((status = 200, body = Page<PersonResponse>)))]
-pub async fn list_people(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PeopleParams>) -> AppResult<Json<Page<PersonResponse>>> {
+pub async fn list_people(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeopleParams>,
+) -> AppResult<Json<Page<PersonResponse>>> {
     let (page, per_page) = Paging { page: q.page, per_page: q.per_page }.resolve();
     let pq = PeopleQuery { name: q.name, unit: q.unit, post: q.post, status: q.status, rank: q.rank, page: None };
     let (scope, filter) = people_filter(&state, &ctx.scope(Perm::OrgView), &pq).await?;
@@ -231,13 +248,21 @@ pub async fn list_people(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "org", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = PersonResponse), (status = 404)))]
-pub async fn get_person(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<PersonResponse>> {
+pub async fn get_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+) -> AppResult<Json<PersonResponse>> {
     let (p, u) = service::person_in_scope(&state, &ctx, Perm::OrgView, id).await?;
     Ok(Json(person_response(p, &u)))
 }
 
 #[utoipa::path(post, path = "/api/v1/people", tag = "org", request_body = PersonInput, responses((status = 201, body = PersonResponse), (status = 422), (status = 409)))]
-pub async fn create_person(State(state): State<AppState>, ctx: Ctx, Json(input): Json<PersonInput>) -> AppResult<Response> {
+pub async fn create_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<PersonInput>,
+) -> AppResult<Response> {
     let p = service::create_person(&state, &ctx, &input).await?;
     let u = repo::find_unit(&state.db.read, p.unit_id).await?.ok_or(crate::AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(person_response(p, &u))).into_response())
@@ -265,7 +290,12 @@ pub struct PersonPatch {
 }
 
 #[utoipa::path(patch, path = "/api/v1/people/{id}", tag = "org", params(("id" = uuid::Uuid, Path)), request_body = PersonPatch, responses((status = 200, body = PersonResponse), (status = 404), (status = 409), (status = 422)))]
-pub async fn patch_person(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(p): Json<PersonPatch>) -> AppResult<Json<PersonResponse>> {
+pub async fn patch_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(p): Json<PersonPatch>,
+) -> AppResult<Json<PersonResponse>> {
     let (cur, u) = service::person_in_scope(&state, &ctx, Perm::PeopleManage, id).await?;
     let input = PersonInput {
         staff_no: p.staff_no.or(cur.staff_no),

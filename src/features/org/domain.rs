@@ -175,7 +175,9 @@ impl NewUnit {
         let kind = c.take(fields::choice("kind", "unit.kind", &f.kind, UnitKind::parse_label));
         let parent = c.take(match f.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
-            Some(p) => uuid::Uuid::parse_str(p).map(Some).map_err(|_| AppError::invalid("parent", "unit.parent", "org.unit_not_found")),
+            Some(p) => uuid::Uuid::parse_str(p)
+                .map(Some)
+                .map_err(|_| AppError::invalid("parent", "unit.parent", "org.unit_not_found")),
         });
         let sort_order = c.take(match f.sort_order.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(0),
@@ -267,8 +269,12 @@ impl NewPerson {
         let post = c.take(fields::long_text("post", "person.post", &f.post, 40, false));
         let rank = c.take(fields::choice("rank", "person.rank", &f.rank, Rank::parse_label));
         let position = c.take(fields::long_text("position", "person.position", &f.position, 40, false));
-        let political_status =
-            c.take(fields::choice("political_status", "person.political_status", &f.political_status, PoliticalStatus::parse_label));
+        let political_status = c.take(fields::choice(
+            "political_status",
+            "person.political_status",
+            &f.political_status,
+            PoliticalStatus::parse_label,
+        ));
         let status = c.take(match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(PersonStatus::Active),
             Some(s) => fields::choice("status", "person.status", s, PersonStatus::parse_label),

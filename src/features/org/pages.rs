@@ -68,7 +68,8 @@ pub fn tree_order(units: &[unit::Model]) -> Vec<(&unit::Model, usize)> {
         v.sort_by_key(|u| (u.sort_order, u.id));
     }
     let mut out = Vec::with_capacity(units.len());
-    let mut stack: Vec<(&unit::Model, usize)> = children.get(&None).map(|r| r.iter().rev().map(|u| (*u, 0)).collect()).unwrap_or_default();
+    let mut stack: Vec<(&unit::Model, usize)> =
+        children.get(&None).map(|r| r.iter().rev().map(|u| (*u, 0)).collect()).unwrap_or_default();
     while let Some((u, d)) = stack.pop() {
         out.push((u, d));
         if let Some(ch) = children.get(&Some(u.id)) {
@@ -96,7 +97,9 @@ pub fn person_labels(t: &Catalog, p: &person::Model) -> PersonLabels {
     PersonLabels {
         gender: Gender::parse(&p.gender).map(|v| t.get(v.label_key()).to_string()).unwrap_or_default(),
         rank: Rank::parse(&p.rank).map(|v| t.get(v.label_key()).to_string()).unwrap_or_default(),
-        political: PoliticalStatus::parse(&p.political_status).map(|v| t.get(v.label_key()).to_string()).unwrap_or_default(),
+        political: PoliticalStatus::parse(&p.political_status)
+            .map(|v| t.get(v.label_key()).to_string())
+            .unwrap_or_default(),
         status: PersonStatus::parse(&p.status).map(|v| t.get(v.label_key()).to_string()).unwrap_or_default(),
     }
 }
@@ -136,7 +139,8 @@ pub async fn list_units(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
             people: counts.get(&u.id).copied().unwrap_or(0),
         })
         .collect();
-    let l = Layout::new(&ctx, t.get("unit.tree"), "units").crumb(t.get("nav.system"), None).crumb(t.get("unit.tree"), None);
+    let l =
+        Layout::new(&ctx, t.get("unit.tree"), "units").crumb(t.get("nav.system"), None).crumb(t.get("unit.tree"), None);
     Ok(render(&UnitsPage { l, rows, can_manage: ctx.can(Perm::UnitManage) }))
 }
 
@@ -159,12 +163,18 @@ pub struct PageQuery {
     page: Option<u64>,
 }
 
-pub async fn show_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Query(q): Query<PageQuery>) -> AppResult<Response> {
+pub async fn show_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
     let t = ctx.t();
     let u = service::unit_in_scope(&state, &ctx, Perm::OrgView, id).await?;
     let scope = ctx.scope(Perm::OrgView);
     // Ancestors within the caller's scope, for the breadcrumb.
-    let ancestor_ids: Vec<i64> = u.path.trim_matches('/').split('/').filter_map(|s| s.parse().ok()).filter(|i| *i != u.id).collect();
+    let ancestor_ids: Vec<i64> =
+        u.path.trim_matches('/').split('/').filter_map(|s| s.parse().ok()).filter(|i| *i != u.id).collect();
     let mut ancestors = Vec::new();
     for aid in ancestor_ids {
         if let Some(a) = repo::find_unit(&state.db.read, aid).await? {
@@ -174,18 +184,25 @@ pub async fn show_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): Pa
         }
     }
     let parent = ancestors.last().cloned().filter(|p| Some(p.id) == u.parent_id);
-    let children = repo::list_children(&state.db.read, u.id).await?.into_iter().map(|c| {
-        let k = kind_label(t, &c.kind);
-        (c, k)
-    }).collect();
+    let children = repo::list_children(&state.db.read, u.id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let k = kind_label(t, &c.kind);
+            (c, k)
+        })
+        .collect();
     let page = q.page.unwrap_or(1).max(1);
     let only_here = Scope::from_paths([u.path.clone()]);
     let filter = PersonFilter { status: Some("active".into()), ..Default::default() };
     let (rows, total) = repo::list_people(&state.db.read, &only_here, &filter, page, PER_PAGE).await?;
-    let people = rows.into_iter().map(|r| {
-        let lb = person_labels(t, &r.person);
-        (r, lb)
-    }).collect();
+    let people = rows
+        .into_iter()
+        .map(|r| {
+            let lb = person_labels(t, &r.person);
+            (r, lb)
+        })
+        .collect();
     let manage_scope = ctx.scope(Perm::UnitManage);
     let mut l = Layout::new(&ctx, u.name.clone(), "units").crumb(t.get("unit.tree"), Some("/org/units"));
     for a in &ancestors {
@@ -221,7 +238,15 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
     UnitKind::ALL.iter().map(|k| (k.code(), k.label_key())).collect()
 }
 
-async fn unit_form(state: &AppState, ctx: &Ctx, action: String, form: UnitInput, errors: FormErrors, editing: bool, status: StatusCode) -> AppResult<Response> {
+async fn unit_form(
+    state: &AppState,
+    ctx: &Ctx,
+    action: String,
+    form: UnitInput,
+    errors: FormErrors,
+    editing: bool,
+    status: StatusCode,
+) -> AppResult<Response> {
     let t = ctx.t();
     let units = repo::list_units(&state.db.read, &ctx.scope(Perm::UnitManage)).await?;
     let parents = unit_options(&units, form.parent.as_deref());
@@ -242,7 +267,9 @@ pub async fn new_unit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<N
 
 pub async fn create_unit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<UnitInput>) -> AppResult<Response> {
     match service::create_unit(&state, &ctx, &form).await {
-        Ok(u) => Ok(redirect_with_flash(&format!("/org/units/{}", u.uuid), "flash.created", state.settings.secure_cookies())),
+        Ok(u) => {
+            Ok(redirect_with_flash(&format!("/org/units/{}", u.uuid), "flash.created", state.settings.secure_cookies()))
+        }
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
             unit_form(&state, &ctx, "/org/units".into(), form, errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -268,12 +295,20 @@ pub async fn edit_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): Pa
     unit_form(&state, &ctx, format!("/org/units/{}", u.uuid), form, FormErrors::default(), true, StatusCode::OK).await
 }
 
-pub async fn update_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(form): Form<UnitInput>) -> AppResult<Response> {
+pub async fn update_unit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(form): Form<UnitInput>,
+) -> AppResult<Response> {
     match service::update_unit(&state, &ctx, id, &form).await {
-        Ok(u) => Ok(redirect_with_flash(&format!("/org/units/{}", u.uuid), "flash.saved", state.settings.secure_cookies())),
+        Ok(u) => {
+            Ok(redirect_with_flash(&format!("/org/units/{}", u.uuid), "flash.saved", state.settings.secure_cookies()))
+        }
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            unit_form(&state, &ctx, format!("/org/units/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY).await
+            unit_form(&state, &ctx, format!("/org/units/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -298,10 +333,16 @@ pub struct PeopleQuery {
 impl PeopleQuery {
     /// The query string without `page`, to carry filters into page and export links.
     fn base_query(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [("name", &self.name), ("unit", &self.unit), ("post", &self.post), ("status", &self.status), ("rank", &self.rank)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
-            .collect();
+        let pairs: Vec<(&str, &str)> = [
+            ("name", &self.name),
+            ("unit", &self.unit),
+            ("post", &self.post),
+            ("status", &self.status),
+            ("rank", &self.rank),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
+        .collect();
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 }
@@ -310,14 +351,26 @@ impl PeopleQuery {
 pub async fn people_filter(state: &AppState, scope: &Scope, q: &PeopleQuery) -> AppResult<(Scope, PersonFilter)> {
     let mut scope = scope.clone();
     if let Some(u) = q.unit.as_deref().filter(|s| !s.is_empty()) {
-        let id = uuid::Uuid::parse_str(u).map_err(|_| AppError::invalid("unit", "person.subtree", "org.unit_not_found"))?;
+        let id =
+            uuid::Uuid::parse_str(u).map_err(|_| AppError::invalid("unit", "person.subtree", "org.unit_not_found"))?;
         match repo::find_unit_by_uuid(&state.db.read, id).await? {
             Some(unit) => scope = scope.narrow_to(&unit.path),
             None => scope = Scope::none(),
         }
     }
-    let opt = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(60).collect::<String>());
-    Ok((scope, PersonFilter { name: opt(&q.name), post: opt(&q.post), status: opt(&q.status), rank: opt(&q.rank), leading_cadre: None }))
+    let opt = |s: &Option<String>| {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(60).collect::<String>())
+    };
+    Ok((
+        scope,
+        PersonFilter {
+            name: opt(&q.name),
+            post: opt(&q.post),
+            status: opt(&q.status),
+            rank: opt(&q.rank),
+            leading_cadre: None,
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -343,12 +396,17 @@ pub async fn list_people(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let (rows, total) = repo::list_people(&state.db.read, &scope, &filter, page, PER_PAGE).await?;
     let units = repo::list_units(&state.db.read, &view_scope).await?;
-    let rows = rows.into_iter().map(|r| {
-        let lb = person_labels(t, &r.person);
-        (r, lb)
-    }).collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let lb = person_labels(t, &r.person);
+            (r, lb)
+        })
+        .collect();
     let base = q.base_query();
-    let l = Layout::new(&ctx, t.get("person.list"), "people").crumb(t.get("nav.system"), None).crumb(t.get("person.list"), None);
+    let l = Layout::new(&ctx, t.get("person.list"), "people")
+        .crumb(t.get("nav.system"), None)
+        .crumb(t.get("person.list"), None);
     Ok(render(&PeoplePage {
         l,
         units: unit_options(&units, q.unit.as_deref()),
@@ -364,7 +422,11 @@ pub async fn list_people(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
     }))
 }
 
-pub async fn export_people(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PeopleQuery>) -> AppResult<Response> {
+pub async fn export_people(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeopleQuery>,
+) -> AppResult<Response> {
     let t = ctx.t();
     // Export within the intersection of what the caller may see and may export.
     let export_scope = ctx.scope(Perm::PeopleExport);
@@ -429,7 +491,15 @@ struct PersonFormPage {
     editing: bool,
 }
 
-async fn person_form(state: &AppState, ctx: &Ctx, action: String, form: PersonInput, errors: FormErrors, editing: bool, status: StatusCode) -> AppResult<Response> {
+async fn person_form(
+    state: &AppState,
+    ctx: &Ctx,
+    action: String,
+    form: PersonInput,
+    errors: FormErrors,
+    editing: bool,
+    status: StatusCode,
+) -> AppResult<Response> {
     let t = ctx.t();
     let units = repo::list_units(&state.db.read, &ctx.scope(Perm::PeopleManage)).await?;
     let title = if editing { t.get("person.edit") } else { t.get("person.new") };
@@ -456,7 +526,11 @@ pub struct NewPersonQuery {
     unit: Option<String>,
 }
 
-pub async fn new_person(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NewPersonQuery>) -> AppResult<Response> {
+pub async fn new_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NewPersonQuery>,
+) -> AppResult<Response> {
     let form = PersonInput {
         unit: q.unit.unwrap_or_default(),
         gender: "M".into(),
@@ -468,9 +542,17 @@ pub async fn new_person(State(state): State<AppState>, ctx: Ctx, Query(q): Query
     person_form(&state, &ctx, "/org/people".into(), form, FormErrors::default(), false, StatusCode::OK).await
 }
 
-pub async fn create_person(State(state): State<AppState>, ctx: Ctx, Form(form): Form<PersonInput>) -> AppResult<Response> {
+pub async fn create_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PersonInput>,
+) -> AppResult<Response> {
     match service::create_person(&state, &ctx, &form).await {
-        Ok(p) => Ok(redirect_with_flash(&format!("/org/people/{}", p.uuid), "flash.created", state.settings.secure_cookies())),
+        Ok(p) => Ok(redirect_with_flash(
+            &format!("/org/people/{}", p.uuid),
+            "flash.created",
+            state.settings.secure_cookies(),
+        )),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
             person_form(&state, &ctx, "/org/people".into(), form, errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -496,15 +578,24 @@ pub async fn edit_person(State(state): State<AppState>, ctx: Ctx, PathUuid(id): 
         version: Some(p.version.to_string()),
         csrf: None,
     };
-    person_form(&state, &ctx, format!("/org/people/{}", p.uuid), form, FormErrors::default(), true, StatusCode::OK).await
+    person_form(&state, &ctx, format!("/org/people/{}", p.uuid), form, FormErrors::default(), true, StatusCode::OK)
+        .await
 }
 
-pub async fn update_person(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(form): Form<PersonInput>) -> AppResult<Response> {
+pub async fn update_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(form): Form<PersonInput>,
+) -> AppResult<Response> {
     match service::update_person(&state, &ctx, id, &form).await {
-        Ok(p) => Ok(redirect_with_flash(&format!("/org/people/{}", p.uuid), "flash.saved", state.settings.secure_cookies())),
+        Ok(p) => {
+            Ok(redirect_with_flash(&format!("/org/people/{}", p.uuid), "flash.saved", state.settings.secure_cookies()))
+        }
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            person_form(&state, &ctx, format!("/org/people/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY).await
+            person_form(&state, &ctx, format!("/org/people/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -520,9 +611,16 @@ struct ImportPage {
     summary: Option<roster::ImportSummary>,
 }
 
-fn import_page(ctx: &Ctx, rows: Vec<crate::error::RowError>, message: String, summary: Option<roster::ImportSummary>) -> ImportPage {
+fn import_page(
+    ctx: &Ctx,
+    rows: Vec<crate::error::RowError>,
+    message: String,
+    summary: Option<roster::ImportSummary>,
+) -> ImportPage {
     let t = ctx.t();
-    let l = Layout::new(ctx, t.get("import.title"), "people").crumb(t.get("person.list"), Some("/org/people")).crumb(t.get("import.title"), None);
+    let l = Layout::new(ctx, t.get("import.title"), "people")
+        .crumb(t.get("person.list"), Some("/org/people"))
+        .crumb(t.get("import.title"), None);
     ImportPage { l, rows, message, summary }
 }
 
@@ -568,15 +666,22 @@ pub async fn import_submit(State(state): State<AppState>, ctx: Ctx, mp: Multipar
         Ok(summary) => Ok(render(&import_page(&ctx, Vec::new(), t.get("flash.imported").into(), Some(summary)))),
         Err(AppError::Rows(rows)) => {
             let msg = Msg::new("import.rows_failed").arg("n", rows.len()).render(t);
-            let ev = Event::new("roster.import_rejected", "roster", "").outcome(crate::audit::Outcome::Failed).detail(serde_json::json!({"errors": rows.len()}));
+            let ev = Event::new("roster.import_rejected", "roster", "")
+                .outcome(crate::audit::Outcome::Failed)
+                .detail(serde_json::json!({"errors": rows.len()}));
             state.audit(&ctx.actor(), ev).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &import_page(&ctx, rows, msg, None)))
         }
-        Err(e @ (AppError::UnsupportedMedia(_) | AppError::TooLarge { .. } | AppError::Invalid { .. } | AppError::BadRequest(_))) => {
+        Err(
+            e @ (AppError::UnsupportedMedia(_)
+            | AppError::TooLarge { .. }
+            | AppError::Invalid { .. }
+            | AppError::BadRequest(_)),
+        ) => {
             let status = e.status();
             let mut msg = e.message().render(t);
             if let AppError::Invalid { label, .. } = &e {
-                msg = format!("{}：{}", t.get(label), msg);
+                msg = t.labeled(label, &msg);
             }
             Ok(render_status(status, &import_page(&ctx, Vec::new(), msg, None)))
         }
@@ -609,7 +714,12 @@ mod tests {
 
     #[test]
     fn tree_order_is_depth_first_by_sort_order() {
-        let units = vec![u(1, None, 0, "市局"), u(3, Some(1), 2, "财务科"), u(2, Some(1), 1, "办公室"), u(4, Some(2), 0, "文印室")];
+        let units = vec![
+            u(1, None, 0, "市局"),
+            u(3, Some(1), 2, "财务科"),
+            u(2, Some(1), 1, "办公室"),
+            u(4, Some(2), 0, "文印室"),
+        ];
         let names: Vec<(&str, usize)> = tree_order(&units).into_iter().map(|(u, d)| (u.name.as_str(), d)).collect();
         assert_eq!(names, vec![("市局", 0), ("办公室", 1), ("文印室", 2), ("财务科", 1)]);
     }

@@ -21,11 +21,7 @@ pub async fn find_unit(conn: &impl ConnectionTrait, id: i64) -> Result<Option<un
 }
 
 pub async fn find_unit_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<unit::Model>, DbErr> {
-    unit::Entity::find()
-        .filter(unit::Column::Uuid.eq(id))
-        .filter(unit::Column::DeletedAt.is_null())
-        .one(conn)
-        .await
+    unit::Entity::find().filter(unit::Column::Uuid.eq(id)).filter(unit::Column::DeletedAt.is_null()).one(conn).await
 }
 
 pub async fn find_unit_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<unit::Model>, DbErr> {
@@ -75,7 +71,10 @@ struct UnitCount {
 }
 
 /// Active people per unit (directly in it), for the tree.
-pub async fn count_active_people_by_unit(conn: &impl ConnectionTrait, scope: &Scope) -> Result<HashMap<i64, i64>, DbErr> {
+pub async fn count_active_people_by_unit(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<HashMap<i64, i64>, DbErr> {
     let rows = person::Entity::find()
         .select_only()
         .column(person::Column::UnitId)
@@ -91,7 +90,12 @@ pub async fn count_active_people_by_unit(conn: &impl ConnectionTrait, scope: &Sc
 }
 
 /// Insert a unit under `parent` (None: a root). The path needs the new id, hence two writes.
-pub async fn insert_unit(conn: &impl ConnectionTrait, new: &NewUnit, parent: Option<&unit::Model>, now: DateTime<Utc>) -> Result<unit::Model, AppError> {
+pub async fn insert_unit(
+    conn: &impl ConnectionTrait,
+    new: &NewUnit,
+    parent: Option<&unit::Model>,
+    now: DateTime<Utc>,
+) -> Result<unit::Model, AppError> {
     let am = unit::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4()),
         parent_id: Set(parent.map(|p| p.id)),
@@ -141,7 +145,12 @@ pub async fn update_unit(
 }
 
 /// Move a unit (and its subtree) under a new parent: one UPDATE rewrites every descendant path.
-pub async fn move_unit(conn: &impl ConnectionTrait, u: &unit::Model, new_parent: &unit::Model, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn move_unit(
+    conn: &impl ConnectionTrait,
+    u: &unit::Model,
+    new_parent: &unit::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let old_prefix = u.path.clone();
     let new_prefix = child_path(Some(&new_parent.path), u.id);
     let depth_delta = new_parent.depth + 1 - u.depth;
@@ -234,7 +243,13 @@ fn people_query(scope: &Scope, f: &PersonFilter) -> sea_orm::Select<person::Enti
 }
 
 /// One page of people in scope matching the filter, and the total.
-pub async fn list_people(conn: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter, page: u64, per_page: u64) -> Result<(Vec<PersonRow>, u64), DbErr> {
+pub async fn list_people(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    f: &PersonFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<PersonRow>, u64), DbErr> {
     let total = people_query(scope, f).count(conn).await?;
     let rows = people_query(scope, f)
         .select_also(unit::Entity)
@@ -248,7 +263,12 @@ pub async fn list_people(conn: &impl ConnectionTrait, scope: &Scope, f: &PersonF
 }
 
 /// Everyone matching, for an export (bounded by `cap`).
-pub async fn export_people(conn: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter, cap: u64) -> Result<Vec<PersonRow>, DbErr> {
+pub async fn export_people(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    f: &PersonFilter,
+    cap: u64,
+) -> Result<Vec<PersonRow>, DbErr> {
     let rows = people_query(scope, f)
         .select_also(unit::Entity)
         .order_by_asc(Expr::col((unit::Entity, unit::Column::Path)))
@@ -275,12 +295,22 @@ pub async fn find_person(conn: &impl ConnectionTrait, id: i64) -> Result<Option<
     Ok(person::Entity::find_by_id(id).one(conn).await?.filter(|p| p.deleted_at.is_none()))
 }
 
-pub async fn find_person_by_staff_no(conn: &impl ConnectionTrait, staff_no: &str) -> Result<Option<person::Model>, DbErr> {
+pub async fn find_person_by_staff_no(
+    conn: &impl ConnectionTrait,
+    staff_no: &str,
+) -> Result<Option<person::Model>, DbErr> {
     person::Entity::find().filter(person::Column::StaffNo.eq(staff_no)).one(conn).await
 }
 
 /// Insert a person in `unit_id`, with the first posting starting `post_since` (or `today`).
-pub async fn insert_person(conn: &impl ConnectionTrait, new: &NewPerson, unit_id: i64, by: Option<i64>, today: NaiveDate, now: DateTime<Utc>) -> Result<person::Model, AppError> {
+pub async fn insert_person(
+    conn: &impl ConnectionTrait,
+    new: &NewPerson,
+    unit_id: i64,
+    by: Option<i64>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<person::Model, AppError> {
     let am = person::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4()),
         staff_no: Set(new.staff_no.clone()),
@@ -306,7 +336,14 @@ pub async fn insert_person(conn: &impl ConnectionTrait, new: &NewPerson, unit_id
     Ok(p)
 }
 
-async fn insert_posting(conn: &impl ConnectionTrait, p: &person::Model, start: NaiveDate, reason: &str, by: Option<i64>, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn insert_posting(
+    conn: &impl ConnectionTrait,
+    p: &person::Model,
+    start: NaiveDate,
+    reason: &str,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     posting::ActiveModel {
         person_id: Set(p.id),
         unit_id: Set(p.unit_id),
@@ -337,9 +374,11 @@ pub async fn update_person(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<person::Model, AppError> {
-    let posting_changed = old.unit_id != unit_id || old.post != new.post || old.position != new.position || old.rank != new.rank.code();
+    let posting_changed =
+        old.unit_id != unit_id || old.post != new.post || old.position != new.position || old.rank != new.rank.code();
     let post_changed = old.unit_id != unit_id || old.post != new.post;
-    let post_since = if post_changed { Some(new.post_since.unwrap_or(today)) } else { new.post_since.or(old.post_since) };
+    let post_since =
+        if post_changed { Some(new.post_since.unwrap_or(today)) } else { new.post_since.or(old.post_since) };
     let res = person::Entity::update_many()
         .col_expr(person::Column::StaffNo, Expr::value(new.staff_no.clone()))
         .col_expr(person::Column::Name, Expr::value(new.name.clone()))
@@ -379,7 +418,10 @@ pub async fn update_person(
 }
 
 /// A person's postings, newest first, with unit names.
-pub async fn list_postings(conn: &impl ConnectionTrait, person_id: i64) -> Result<Vec<(posting::Model, Option<unit::Model>)>, DbErr> {
+pub async fn list_postings(
+    conn: &impl ConnectionTrait,
+    person_id: i64,
+) -> Result<Vec<(posting::Model, Option<unit::Model>)>, DbErr> {
     posting::Entity::find()
         .filter(posting::Column::PersonId.eq(person_id))
         .find_also_related(unit::Entity)
@@ -392,7 +434,11 @@ pub async fn list_postings(conn: &impl ConnectionTrait, person_id: i64) -> Resul
 /// Ids of units in a subtree (for checks such as "does this unit still hold people").
 pub async fn subtree_ids(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<i64>, DbErr> {
     let scope = Scope::from_paths([path.to_string()]);
-    let q = Query::select().column(unit::Column::Id).from(unit::Entity).cond_where(scope.path_condition(unit::Column::Path)).to_owned();
+    let q = Query::select()
+        .column(unit::Column::Id)
+        .from(unit::Entity)
+        .cond_where(scope.path_condition(unit::Column::Path))
+        .to_owned();
     let rows = conn.query_all(&q).await?;
     rows.iter().map(|r| r.try_get::<i64>("", "id")).collect()
 }

@@ -202,7 +202,11 @@ fn validate(
                 Err(es) => errors.extend(es.into_iter().map(|e| err(t, row, column_of(e.field()), e))),
                 Ok(new) => {
                     if let Some(first) = file_codes.insert(new.code.clone(), row) {
-                        errors.push(row_err(row, "单位编码", t.fmt("import.duplicate_in_file", &[("row", first.to_string())])));
+                        errors.push(row_err(
+                            row,
+                            "单位编码",
+                            t.fmt("import.duplicate_in_file", &[("row", first.to_string())]),
+                        ));
                     }
                     let parent_code = Some(s.cell(i, "上级单位编码").to_string()).filter(|c| !c.is_empty());
                     if let Some(existing) = existing_units.get(&new.code) {
@@ -216,7 +220,8 @@ fn validate(
         }
     }
     // Parents: in the database (and in scope) or in the file; no cycles within the file.
-    let file_parent: HashMap<String, Option<String>> = units.iter().map(|u| (u.new.code.clone(), u.parent_code.clone())).collect();
+    let file_parent: HashMap<String, Option<String>> =
+        units.iter().map(|u| (u.new.code.clone(), u.parent_code.clone())).collect();
     for u in &units {
         match &u.parent_code {
             None => {
@@ -287,7 +292,11 @@ fn validate(
             };
             let lc = s.cell(i, "是否个人事项报告对象");
             if !lc.is_empty() && !matches!(lc, "是" | "否" | "Y" | "N" | "y" | "n" | "true" | "false" | "1" | "0") {
-                errors.push(row_err(row, "是否个人事项报告对象", t.fmt("error.bad_choice", &[("value", lc.to_string())])));
+                errors.push(row_err(
+                    row,
+                    "是否个人事项报告对象",
+                    t.fmt("error.bad_choice", &[("value", lc.to_string())]),
+                ));
             }
             let column_of = |f: Option<&str>| match f {
                 Some("staff_no") => "人员编号",
@@ -380,12 +389,17 @@ pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8]) -> AppResult<Impo
             match known.get(&u.new.code).cloned() {
                 None => {
                     let m = repo::insert_unit(&txn, &u.new, parent.as_ref(), ctx.now).await?;
-                    events.push(Event::new("unit.create", "unit", m.uuid).unit(m.id).detail(audit::snapshot("after", &UnitAudit::from(&m))));
+                    events.push(
+                        Event::new("unit.create", "unit", m.uuid)
+                            .unit(m.id)
+                            .detail(audit::snapshot("after", &UnitAudit::from(&m))),
+                    );
                     summary.units_created += 1;
                     known.insert(m.code.clone(), m);
                 }
                 Some(old) => {
-                    let same_fields = old.name == u.new.name && old.kind == u.new.kind.code() && old.sort_order == u.new.sort_order;
+                    let same_fields =
+                        old.name == u.new.name && old.kind == u.new.kind.code() && old.sort_order == u.new.sort_order;
                     let same_parent = parent.as_ref().map(|p| p.id) == old.parent_id || parent.is_none();
                     if same_fields && same_parent {
                         continue;
@@ -395,7 +409,11 @@ pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8]) -> AppResult<Impo
                         repo::move_unit(&txn, &old, p, ctx.now).await?;
                     }
                     let after = repo::find_unit(&txn, old.id).await?.ok_or(AppError::NotFound)?;
-                    events.push(Event::new("unit.update", "unit", after.uuid).unit(after.id).detail(audit::diff(&UnitAudit::from(&old), &UnitAudit::from(&after))));
+                    events.push(
+                        Event::new("unit.update", "unit", after.uuid)
+                            .unit(after.id)
+                            .detail(audit::diff(&UnitAudit::from(&old), &UnitAudit::from(&after))),
+                    );
                     summary.units_updated += 1;
                     // Paths below a moved unit changed: reload them.
                     if !same_parent {
@@ -420,7 +438,11 @@ pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8]) -> AppResult<Impo
         match existing_people.get(&no) {
             None => {
                 let m = repo::insert_person(&txn, &p.new, unit.id, by, ctx.today, ctx.now).await?;
-                events.push(Event::new("person.create", "person", m.uuid).unit(unit.id).detail(audit::snapshot("after", &PersonAudit::from(&m))));
+                events.push(
+                    Event::new("person.create", "person", m.uuid)
+                        .unit(unit.id)
+                        .detail(audit::snapshot("after", &PersonAudit::from(&m))),
+                );
                 summary.people_created += 1;
             }
             Some(old) => {
@@ -521,12 +543,21 @@ mod tests {
         let units = sheet(
             UNIT_SHEET,
             &["单位编码*", "单位名称*", "上级单位编码", "单位类型*", "排序号"],
-            &[&["A", "办公室", "CITY", "科室", "1"], &["B", "财务科", "NOPE", "科室", "x"], &["C", "循环", "D", "科室", ""], &["D", "循环2", "C", "科室", ""]],
+            &[
+                &["A", "办公室", "CITY", "科室", "1"],
+                &["B", "财务科", "NOPE", "科室", "x"],
+                &["C", "循环", "D", "科室", ""],
+                &["D", "循环2", "C", "科室", ""],
+            ],
         );
         let people = sheet(
             PEOPLE_SHEET,
             &["人员编号*", "姓名*", "性别*", "所在单位编码*", "职级*", "政治面貌*", "出生日期"],
-            &[&["P1", "张三", "男", "A", "科员", "中共党员", "1985-01-01"], &["P2", "李四", "未知", "A", "科员", "群众", "1985-02-30"], &["P1", "王五", "女", "ZZZ", "科员", "群众", ""]],
+            &[
+                &["P1", "张三", "男", "A", "科员", "中共党员", "1985-01-01"],
+                &["P2", "李四", "未知", "A", "科员", "群众", "1985-02-30"],
+                &["P1", "王五", "女", "ZZZ", "科员", "群众", ""],
+            ],
         );
         let errs = validate(t, &[units, people], &root(), &Scope::from_paths(["/1/".to_string()])).err().unwrap();
         let has = |row: usize, col: &str| errs.iter().any(|e| e.row == row && e.column == col);
@@ -540,7 +571,11 @@ mod tests {
     #[test]
     fn units_outside_scope_are_refused() {
         let t = crate::i18n::Lang::ZhCn.t();
-        let units = sheet(UNIT_SHEET, &["单位编码", "单位名称", "上级单位编码", "单位类型"], &[&["A", "办公室", "CITY", "科室"]]);
+        let units = sheet(
+            UNIT_SHEET,
+            &["单位编码", "单位名称", "上级单位编码", "单位类型"],
+            &[&["A", "办公室", "CITY", "科室"]],
+        );
         let errs = validate(t, &[units], &root(), &Scope::from_paths(["/9/".to_string()])).err().unwrap();
         assert!(errs.iter().any(|e| e.column == "上级单位编码"));
     }
@@ -548,7 +583,11 @@ mod tests {
     #[test]
     fn a_clean_file_validates() {
         let t = crate::i18n::Lang::ZhCn.t();
-        let units = sheet(UNIT_SHEET, &["单位编码", "单位名称", "上级单位编码", "单位类型"], &[&["B", "财务科", "A", "科室"], &["A", "办公室", "CITY", "科室"]]);
+        let units = sheet(
+            UNIT_SHEET,
+            &["单位编码", "单位名称", "上级单位编码", "单位类型"],
+            &[&["B", "财务科", "A", "科室"], &["A", "办公室", "CITY", "科室"]],
+        );
         let (u, p) = validate(t, &[units], &root(), &Scope::from_paths(["/1/".to_string()])).unwrap();
         assert_eq!(u.len(), 2);
         assert!(p.is_empty());

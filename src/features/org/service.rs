@@ -36,7 +36,12 @@ pub async fn unit_in_scope(state: &AppState, ctx: &Ctx, perm: Perm, id: uuid::Uu
 }
 
 /// A person (with their unit) the caller may see under `perm`, or 404.
-pub async fn person_in_scope(state: &AppState, ctx: &Ctx, perm: Perm, id: uuid::Uuid) -> AppResult<(person::Model, unit::Model)> {
+pub async fn person_in_scope(
+    state: &AppState,
+    ctx: &Ctx,
+    perm: Perm,
+    id: uuid::Uuid,
+) -> AppResult<(person::Model, unit::Model)> {
     let p = repo::find_person_by_uuid(&state.db.read, id).await?.ok_or(AppError::NotFound)?;
     let u = repo::find_unit(&state.db.read, p.unit_id).await?.ok_or(AppError::NotFound)?;
     if !ctx.scope(perm).contains(&u.path) {
@@ -58,7 +63,14 @@ pub struct UnitAudit<'a> {
 
 impl<'a> From<&'a unit::Model> for UnitAudit<'a> {
     fn from(u: &'a unit::Model) -> Self {
-        UnitAudit { code: &u.code, name: &u.name, kind: &u.kind, parent_id: u.parent_id, sort_order: u.sort_order, path: &u.path }
+        UnitAudit {
+            code: &u.code,
+            name: &u.name,
+            kind: &u.kind,
+            parent_id: u.parent_id,
+            sort_order: u.sort_order,
+            path: &u.path,
+        }
     }
 }
 
@@ -118,7 +130,8 @@ pub async fn create_unit(state: &AppState, ctx: &Ctx, input: &UnitInput) -> AppR
     let parent = parent_for(state, ctx, new.parent).await?;
     let txn = state.db.begin().await?;
     let u = repo::insert_unit(&txn, &new, Some(&parent), ctx.now).await?;
-    let ev = Event::new("unit.create", "unit", u.uuid).unit(u.id).detail(audit::snapshot("after", &UnitAudit::from(&u)));
+    let ev =
+        Event::new("unit.create", "unit", u.uuid).unit(u.id).detail(audit::snapshot("after", &UnitAudit::from(&u)));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(u)
@@ -168,7 +181,8 @@ pub async fn delete_unit(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResu
         return Err(AppError::conflict(None, "org.unit_not_empty"));
     }
     repo::soft_delete_unit(&txn, u.id, ctx.now).await?;
-    let ev = Event::new("unit.delete", "unit", u.uuid).unit(u.id).detail(audit::snapshot("before", &UnitAudit::from(&u)));
+    let ev =
+        Event::new("unit.delete", "unit", u.uuid).unit(u.id).detail(audit::snapshot("before", &UnitAudit::from(&u)));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(())
@@ -192,13 +206,20 @@ pub async fn create_person(state: &AppState, ctx: &Ctx, input: &PersonInput) -> 
     let by = ctx.principal.as_ref().map(|p| p.user_id.0);
     let txn = state.db.begin().await?;
     let p = repo::insert_person(&txn, &new, u.id, by, ctx.today, ctx.now).await?;
-    let ev = Event::new("person.create", "person", p.uuid).unit(u.id).detail(audit::snapshot("after", &PersonAudit::from(&p)));
+    let ev = Event::new("person.create", "person", p.uuid)
+        .unit(u.id)
+        .detail(audit::snapshot("after", &PersonAudit::from(&p)));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(p)
 }
 
-pub async fn update_person(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &PersonInput) -> AppResult<person::Model> {
+pub async fn update_person(
+    state: &AppState,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    input: &PersonInput,
+) -> AppResult<person::Model> {
     let (old, _) = person_in_scope(state, ctx, Perm::PeopleManage, id).await?;
     let new = NewPerson::try_from(input)?;
     let u = target_unit(state, ctx, new.unit).await?;
