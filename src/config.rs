@@ -139,10 +139,10 @@ impl Settings {
         if let Some(v) = env("QINGLIAN_DATA_DIR") {
             s.data_dir = PathBuf::from(v);
         }
-        if let Some(v) = env("DATABASE_URL").or_else(|| env("QINGLIAN_DATABASE_URL")) {
-            if !v.is_empty() {
-                s.database_url = Some(Secret::new(v));
-            }
+        if let Some(v) = env("DATABASE_URL").or_else(|| env("QINGLIAN_DATABASE_URL"))
+            && !v.is_empty()
+        {
+            s.database_url = Some(Secret::new(v));
         }
         if let Some(v) = env("QINGLIAN_PUBLIC_URL") {
             s.public_url = Some(v);

@@ -76,14 +76,17 @@ const GIVEN_F: &[&str] = &[
     "玉兰", "美玲",
 ];
 
+/// (position, post, rank) of one person.
+type Staff = (&'static str, &'static str, Rank);
+
 /// One unit of the demo tree.
 struct Blueprint {
     code: String,
     name: String,
     kind: UnitKind,
     sort: i32,
-    /// (position, post, rank, leading) for each person, head first.
-    staff: Vec<(&'static str, &'static str, Rank)>,
+    /// Each person's position, post and rank, head first.
+    staff: Vec<Staff>,
     children: Vec<Blueprint>,
 }
 
@@ -112,7 +115,7 @@ fn city() -> Blueprint {
         ("JGDW", "机关党委", "党务工作岗", 1),
     ];
     let mut children: Vec<Blueprint> =
-        depts.iter().enumerate().map(|(i, (c, n, p, e))| dept(format!("QY-{c}"), n, i as i32 + 1, p, *e)).collect();
+        depts.iter().enumerate().map(|(i, (c, n, p, e))| dept(format!("QY-{c}"), n, i as i32 + 1, p, *e + 1)).collect();
     let affiliated: &[(&str, &str, &'static str, &'static str, &'static str, usize)] = &[
         ("JDS", "市强制隔离戒毒所", "所长", "副所长", "戒治管理岗", 10),
         ("GZC", "市公证处", "主任", "副主任", "公证员岗", 6),
@@ -166,6 +169,7 @@ fn city() -> Blueprint {
                     ("所长", "司法所综合岗", Rank::FuKe),
                     ("科员", "人民调解岗", Rank::Keyuan),
                     ("科员", "社区矫正执法岗", Rank::Zhuren4),
+                    ("科员", "法治宣传岗", Rank::Keyuan),
                 ],
                 children: Vec::new(),
             });
@@ -265,8 +269,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
     ];
 
     let mut stack: Vec<(&Blueprint, Option<unit::Model>)> = vec![(&bp, None)];
-    let mut all_staff: Vec<(unit::Model, Vec<(&'static str, &'static str, Rank)>)> =
-        vec![(jjz_unit.clone(), jjz_staff.to_vec())];
+    let mut all_staff: Vec<(unit::Model, Vec<Staff>)> = vec![(jjz_unit.clone(), jjz_staff.to_vec())];
     while let Some((b, parent)) = stack.pop() {
         let u = match parent {
             None => root_unit.clone(),
@@ -357,7 +360,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
         (Role::Liaison, "donghu_llyu", "QY-DH", 3, "QY-DH"),
         (Role::Liaison, "xishan_llyu", "QY-XS", 3, "QY-XS"),
         (Role::Liaison, "jiguan_llyu", "QY-BGS", 2, "QY"),
-        (Role::Cadre, "ganbu", "QY-DH-SQJZ", 2, "QY-DH-SQJZ"),
+        (Role::Cadre, "ganbu", "DH-SQJZ", 2, "DH-SQJZ"),
     ];
     let policy = state.policy().await;
     let mut logins: Vec<DemoLogin> = admins

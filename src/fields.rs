@@ -93,10 +93,10 @@ pub fn opt_date(field: &'static str, label: &'static str, raw: Option<&str>) -> 
 pub fn parse_date_str(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            if (1900..=2200).contains(&chrono::Datelike::year(&d)) {
-                return Some(d);
-            }
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt)
+            && (1900..=2200).contains(&chrono::Datelike::year(&d))
+        {
+            return Some(d);
         }
     }
     None

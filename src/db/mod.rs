@@ -97,10 +97,10 @@ impl Db {
         match backend_of(url)? {
             Backend::Sqlite => {
                 let path = sqlite_path(url)?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    if !dir.is_dir() {
-                        bail!("SQLite 数据库所在目录不存在：{}", dir.display());
-                    }
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                    && !dir.is_dir()
+                {
+                    bail!("SQLite 数据库所在目录不存在：{}", dir.display());
                 }
                 let opts = SqliteConnectOptions::new()
                     .filename(&path)

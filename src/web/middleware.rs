@@ -154,14 +154,14 @@ pub fn urlencode(s: &str) -> String {
 fn client_ip(req: &Request, state: &AppState) -> String {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let Some(peer) = peer else { return "local".into() };
-    if state.settings.trusted_proxies.contains(&peer) {
-        if let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            for hop in xff.split(',').rev() {
-                if let Ok(ip) = hop.trim().parse::<std::net::IpAddr>() {
-                    if !state.settings.trusted_proxies.contains(&ip) {
-                        return ip.to_string();
-                    }
-                }
+    if state.settings.trusted_proxies.contains(&peer)
+        && let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+    {
+        for hop in xff.split(',').rev() {
+            if let Ok(ip) = hop.trim().parse::<std::net::IpAddr>()
+                && !state.settings.trusted_proxies.contains(&ip)
+            {
+                return ip.to_string();
             }
         }
     }
@@ -273,10 +273,10 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                             Err(e) => return with_id(AppError::from(e).into_response(), &ctx.request_id),
                         }
                         if ctx.principal.is_some() {
-                            if jar.get(LANG_COOKIE).is_none() {
-                                if let Some(l) = u.lang.as_deref().and_then(Lang::parse) {
-                                    ctx.lang = l;
-                                }
+                            if !jar.contains_key(LANG_COOKIE)
+                                && let Some(l) = u.lang.as_deref().and_then(Lang::parse)
+                            {
+                                ctx.lang = l;
                             }
                             let _ = auth::touch_session(&state.db.write, &s, now).await;
                             ctx.session = Some(SessionRef { id: s.id.clone(), csrf: s.csrf.clone() });
@@ -327,20 +327,22 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                 let ev = Event::new("csrf.rejected", "route", ctx.path.clone())
                     .outcome(Outcome::Denied)
                     .detail(serde_json::json!({"reason": reason}));
-                if let Ok(txn) = state.db.begin().await {
-                    if audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, now).await.is_ok() {
-                        let _ = txn.commit().await;
-                    }
+                if let Ok(txn) = state.db.begin().await
+                    && audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, now).await.is_ok()
+                {
+                    let _ = txn.commit().await;
                 }
                 return finish(AppError::forbidden("error.csrf").into_response(), set, &ctx);
             }
         }
     }
 
-    if let Some(p) = &ctx.principal {
-        if p.must_change_password && !ctx.via_token && !allowed_before_password_change(&ctx.path) {
-            return finish(AppError::PasswordChangeRequired.into_response(), set, &ctx);
-        }
+    if let Some(p) = &ctx.principal
+        && p.must_change_password
+        && !ctx.via_token
+        && !allowed_before_password_change(&ctx.path)
+    {
+        return finish(AppError::PasswordChangeRequired.into_response(), set, &ctx);
     }
 
     req.extensions_mut().insert(state.clone());
@@ -365,14 +367,19 @@ fn finish(mut resp: Response, set: Vec<String>, ctx: &Ctx) -> Response {
     with_id(resp, &ctx.request_id)
 }
 
+/// Browsers mark where a request came from. `Sec-Fetch-Site` is set by the browser itself and
+/// cannot be forged by page scripts; `Origin` must name this host. Under our
+/// `Referrer-Policy: no-referrer`, Chromium sends `Origin: null` on same-origin form posts, so
+/// `null` is accepted only together with `Sec-Fetch-Site: same-origin`.
 fn same_origin(req: &Request) -> bool {
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+    let fetch_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
         return false;
     }
     match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
-        Some("null") => false,
+        Some("null") => fetch_site == Some("same-origin"),
         Some(origin) => {
             let o = origin.split("://").nth(1).unwrap_or("");
             !host.is_empty() && o == host
@@ -395,12 +402,11 @@ async fn check_csrf(req: Request, ctx: &Ctx, max_mb: u64) -> Result<Request, &'s
     if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return if matches(h) { Ok(req) } else { Err("bad_token") };
     }
-    if let Some(q) = req.uri().query() {
-        if let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(q) {
-            if let Some((_, v)) = pairs.iter().find(|(k, _)| k == "_csrf") {
-                return if matches(v) { Ok(req) } else { Err("bad_token") };
-            }
-        }
+    if let Some(q) = req.uri().query()
+        && let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+        && let Some((_, v)) = pairs.iter().find(|(k, _)| k == "_csrf")
+    {
+        return if matches(v) { Ok(req) } else { Err("bad_token") };
     }
     let is_form = req
         .headers()

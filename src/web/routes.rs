@@ -104,10 +104,10 @@ async fn check_access(access: Access, req: Request, next: Next) -> Response {
                 let ev = Event::new("authz.denied", "route", format!("{} {}", req.method(), req.uri().path()))
                     .outcome(Outcome::Denied)
                     .detail(serde_json::json!({"perm": perm.code()}));
-                if let Ok(txn) = state.db.begin().await {
-                    if audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await.is_ok() {
-                        let _ = txn.commit().await;
-                    }
+                if let Ok(txn) = state.db.begin().await
+                    && audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await.is_ok()
+                {
+                    let _ = txn.commit().await;
                 }
             }
             AppError::forbidden("error.forbidden").into_response()

@@ -100,6 +100,30 @@ async fn pg_template(admin: &str) -> String {
         .clone()
 }
 
+/// A new, empty PostgreSQL database for a test that runs the binary itself. Returns its URL and
+/// a closure-free handle to drop it later (`drop_pg_db`). `None` outside CI without PostgreSQL.
+pub async fn fresh_pg_db(tag: &str) -> Option<(String, String)> {
+    let Some(admin) = pg_admin_url() else {
+        assert!(!in_ci(), "CI=true but QINGLIAN_TEST_PG is not set");
+        eprintln!("SKIPPED (PostgreSQL): set QINGLIAN_TEST_PG to run");
+        return None;
+    };
+    let name = format!("qlt_{}_{tag}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let conn = Database::connect(&admin).await.unwrap();
+    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    conn.close().await.ok();
+    Some((with_db(&admin, &name), name))
+}
+
+pub async fn drop_pg_db(name: &str) {
+    if let Some(admin) = pg_admin_url()
+        && let Ok(conn) = Database::connect(&admin).await
+    {
+        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        conn.close().await.ok();
+    }
+}
+
 /// A running application for one test.
 pub struct TestApp {
     pub backend: Backend,
@@ -141,12 +165,14 @@ impl TestApp {
                 (with_db(&admin, &name), Some((admin, name)))
             }
         };
-        let mut settings = Settings::default();
-        settings.data_dir = dir.path().join("data");
+        let settings = Settings {
+            data_dir: dir.path().join("data"),
+            database_url: Some(Secret::new(url)),
+            jobs: false,
+            pg_pool_size: 4,
+            ..Default::default()
+        };
         std::fs::create_dir_all(&settings.data_dir).unwrap();
-        settings.database_url = Some(Secret::new(url));
-        settings.jobs = false;
-        settings.pg_pool_size = 4;
         let clock = ManualClock::new(start_time());
         let state = AppState::init(settings, Arc::new(clock.clone())).await.expect("app state");
         let router = build_router(state.clone());
@@ -157,11 +183,11 @@ impl TestApp {
     pub async fn finish(self) {
         let TestApp { state, pg_db, .. } = self;
         state.db.clone().close().await;
-        if let Some((admin, name)) = pg_db {
-            if let Ok(conn) = Database::connect(&admin).await {
-                let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
-                conn.close().await.ok();
-            }
+        if let Some((admin, name)) = pg_db
+            && let Ok(conn) = Database::connect(&admin).await
+        {
+            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+            conn.close().await.ok();
         }
     }
 
@@ -448,7 +474,8 @@ pub async fn fixture(app: &TestApp) -> Fixture {
         people.insert(*k, p);
     }
     let hash = qinglian::auth::password::hash(PASSWORD);
-    let accounts: &[(&str, Option<&str>, Option<(Role, &str)>)] = &[
+    type Account<'a> = (&'a str, Option<&'a str>, Option<(Role, &'a str)>);
+    let accounts: &[Account] = &[
         ("sysadmin", None, Some((Role::SysAdmin, "c1"))),
         ("secadmin", None, Some((Role::SecAdmin, "c1"))),
         ("auditadmin", None, Some((Role::AuditAdmin, "c1"))),

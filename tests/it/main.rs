@@ -6,6 +6,8 @@ mod helpers;
 mod api;
 mod audit;
 mod auth;
+mod cli;
+mod demo;
 mod org;
 mod permissions;
 mod schema;

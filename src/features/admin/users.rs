@@ -284,7 +284,7 @@ pub async fn set_disabled(state: &AppState, ctx: &Ctx, id: uuid::Uuid, disabled:
         .detail(serde_json::json!({"disabled": {"from": u.disabled, "to": disabled}, "sessions_ended": ended}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
-    Ok(auth::find_user(&state.db.read, UserId(u.id)).await?.ok_or(AppError::NotFound)?)
+    auth::find_user(&state.db.read, UserId(u.id)).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn disable(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Response> {

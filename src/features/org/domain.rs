@@ -281,10 +281,10 @@ impl NewPerson {
         });
         let birth_date = c.take(fields::opt_date("birth_date", "person.birth_date", f.birth_date.as_deref()));
         let post_since = c.take(fields::opt_date("post_since", "person.post_since", f.post_since.as_deref()));
-        if let (Some(Some(b)), Some(Some(p))) = (birth_date, post_since) {
-            if p < b {
-                c.0.push(AppError::invalid("post_since", "person.post_since", "person.post_before_birth"));
-            }
+        if let (Some(Some(b)), Some(Some(p))) = (birth_date, post_since)
+            && p < b
+        {
+            c.0.push(AppError::invalid("post_since", "person.post_since", "person.post_before_birth"));
         }
         match (staff_no, name, gender, unit, post, rank, position, political_status, status, birth_date, post_since) {
             (

@@ -177,10 +177,10 @@ pub async fn show_unit(
         u.path.trim_matches('/').split('/').filter_map(|s| s.parse().ok()).filter(|i| *i != u.id).collect();
     let mut ancestors = Vec::new();
     for aid in ancestor_ids {
-        if let Some(a) = repo::find_unit(&state.db.read, aid).await? {
-            if scope.contains(&a.path) {
-                ancestors.push(a);
-            }
+        if let Some(a) = repo::find_unit(&state.db.read, aid).await?
+            && scope.contains(&a.path)
+        {
+            ancestors.push(a);
         }
     }
     let parent = ancestors.last().cloned().filter(|p| Some(p.id) == u.parent_id);

@@ -364,6 +364,7 @@ async fn insert_posting(
 
 /// Replace a person's fields if unchanged since `expected_version`. A change of unit, post,
 /// position or rank closes the open posting and opens a new one (the history of 轮岗).
+#[expect(clippy::too_many_arguments, reason = "a write with its optimistic version and its who/when stamp")]
 pub async fn update_person(
     conn: &impl ConnectionTrait,
     old: &person::Model,

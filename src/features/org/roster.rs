@@ -209,10 +209,10 @@ fn validate(
                         ));
                     }
                     let parent_code = Some(s.cell(i, "上级单位编码").to_string()).filter(|c| !c.is_empty());
-                    if let Some(existing) = existing_units.get(&new.code) {
-                        if !scope.contains(&existing.path) {
-                            errors.push(row_err(row, "单位编码", t.get("import.unit_out_of_scope").to_string()));
-                        }
+                    if let Some(existing) = existing_units.get(&new.code)
+                        && !scope.contains(&existing.path)
+                    {
+                        errors.push(row_err(row, "单位编码", t.get("import.unit_out_of_scope").to_string()));
                     }
                     units.push(UnitRow { row, new, parent_code });
                 }
@@ -251,10 +251,10 @@ fn validate(
                     cur = file_parent.get(&c).cloned().flatten();
                 }
                 // Moving an existing unit under its own descendant (by database paths).
-                if let (Some(me), Some(p)) = (existing_units.get(&u.new.code), existing_units.get(pc)) {
-                    if p.path.starts_with(&me.path) {
-                        errors.push(row_err(u.row, "上级单位编码", t.get("org.move_into_own_subtree").to_string()));
-                    }
+                if let (Some(me), Some(p)) = (existing_units.get(&u.new.code), existing_units.get(pc))
+                    && p.path.starts_with(&me.path)
+                {
+                    errors.push(row_err(u.row, "上级单位编码", t.get("org.move_into_own_subtree").to_string()));
                 }
             }
         }

@@ -153,10 +153,10 @@ pub async fn update_unit(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &Un
         (Some(_), None) => return Err(AppError::invalid("parent", "unit.parent", "org.root_cannot_move")),
         (Some(_), Some(_)) => Some(parent_for(state, ctx, new.parent).await?),
     };
-    if let Some(np) = &moving_to {
-        if !can_move_under(&old.path, &np.path) {
-            return Err(AppError::invalid("parent", "unit.parent", "org.move_into_own_subtree"));
-        }
+    if let Some(np) = &moving_to
+        && !can_move_under(&old.path, &np.path)
+    {
+        return Err(AppError::invalid("parent", "unit.parent", "org.move_into_own_subtree"));
     }
     let txn = state.db.begin().await?;
     repo::update_unit(&txn, old.id, &new, version, ctx.now).await?;
