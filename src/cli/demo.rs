@@ -20,6 +20,7 @@ pub fn console_ctx(state: &AppState, what: &str) -> Ctx {
     Ctx {
         request_id: format!("cli-{what}"),
         ip: "local".into(),
+        user_agent: String::new(),
         lang: Default::default(),
         now,
         today: crate::clock::beijing_date(now),

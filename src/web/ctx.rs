@@ -25,6 +25,8 @@ pub struct SessionRef {
 pub struct Ctx {
     pub request_id: String,
     pub ip: String,
+    /// The browser's User-Agent, trimmed (shown in the session list).
+    pub user_agent: String,
     pub lang: Lang,
     pub now: DateTime<Utc>,
     pub today: NaiveDate,

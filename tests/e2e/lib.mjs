@@ -22,7 +22,7 @@ function freshDatabase(dataDir, name) {
   const admin = process.env.QINGLIAN_TEST_PG;
   if (!admin) throw new Error("QINGLIAN_E2E_BACKEND=postgres needs QINGLIAN_TEST_PG");
   const db = `qle2e_${name}_${process.pid}`;
-  execFileSync("psql", [admin, "-q", "-c", `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, "-c", `CREATE DATABASE "${db}"`]);
+  execFileSync("psql", [admin, "-q", "-v", "ON_ERROR_STOP=1", "-c", "SET client_min_messages = warning", "-c", `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, "-c", `CREATE DATABASE "${db}"`]);
   const u = new URL(admin);
   u.pathname = `/${db}`;
   return u.toString();

@@ -187,8 +187,7 @@ async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
     if let Some(old) = &ctx.session {
         auth::delete_session(&txn, &old.id).await?;
     }
-    let ua = String::new();
-    let s = auth::create_session(&txn, UserId(user.id), &ctx.ip, &ua, now, &policy).await?;
+    let s = auth::create_session(&txn, UserId(user.id), &ctx.ip, &ctx.user_agent, now, &policy).await?;
     repo::record_login(&txn, user.id, now).await?;
     let ev = Event::new("login.ok", "user", user.uuid);
     let actor = crate::audit::Actor { session_ref: s.row.id.chars().take(12).collect(), ..actor };
