@@ -135,6 +135,31 @@ pub fn choice<T>(
     parse(s).ok_or_else(|| AppError::invalid(field, label, Msg::new("error.bad_choice").arg("value", s)))
 }
 
+/// Collects field errors so a form or an import row can report every problem at once.
+#[derive(Debug, Default)]
+pub struct Collector(pub Vec<AppError>);
+
+impl Collector {
+    /// The value, or `None` after remembering the error.
+    pub fn take<T>(&mut self, r: FieldResult<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, e: AppError) {
+        self.0.push(e);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Deserialize an optional scalar (string, number or boolean) as text, so one input type serves
 /// url-encoded forms (always strings) and JSON bodies (typed values).
 pub fn de_opt_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

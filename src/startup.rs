@@ -182,6 +182,8 @@ pub fn routes() -> Routes {
         .merge(features::accounts::routes())
         .merge(features::home::routes())
         .merge(features::org::routes())
+        .merge(features::risk::routes())
+        .merge(features::risk::api_routes())
         .merge(features::admin::routes())
         .merge(features::api::routes())
 }

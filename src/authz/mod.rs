@@ -88,15 +88,23 @@ impl Role {
     pub fn perms(self) -> &'static [Perm] {
         use Perm::*;
         match self {
-            Role::SysAdmin => {
-                &[OrgView, UnitManage, PeopleManage, RosterImport, PeopleExport, UserView, UserManage, CalendarManage]
-            }
+            Role::SysAdmin => &[
+                OrgView,
+                UnitManage,
+                PeopleManage,
+                RosterImport,
+                PeopleExport,
+                UserView,
+                UserManage,
+                CalendarManage,
+                RiskConfig,
+            ],
             Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
             Role::AuditAdmin => &[AuditView],
-            Role::Discipline => &[OrgView, PeopleExport],
-            Role::Office => &[OrgView, PeopleManage, PeopleExport],
-            Role::Leader => &[OrgView, PeopleExport],
-            Role::Liaison => &[OrgView],
+            Role::Discipline => &[OrgView, PeopleExport, RiskView, RiskCampaign],
+            Role::Office => &[OrgView, PeopleManage, PeopleExport, RiskView, RiskManage, RiskCampaign],
+            Role::Leader => &[OrgView, PeopleExport, RiskView, RiskSignOff],
+            Role::Liaison => &[OrgView, RiskView, RiskManage, RiskSignOff],
             Role::Cadre => &[],
         }
     }
@@ -127,6 +135,16 @@ pub enum Perm {
     AuditView,
     /// Edit the working-day calendar.
     CalendarManage,
+    /// See risk points, reviews, campaigns, the heat map and rotation hints.
+    RiskView,
+    /// Keep risk points: create, edit, measures, reviews, import.
+    RiskManage,
+    /// Launch and close screening campaigns (排查).
+    RiskCampaign,
+    /// Sign off a unit's screening.
+    RiskSignOff,
+    /// Categories, areas, the matrix, review intervals (module parameters).
+    RiskConfig,
 }
 
 impl Perm {
@@ -143,6 +161,11 @@ impl Perm {
             Perm::SecurityPolicy => "security.policy",
             Perm::AuditView => "audit.view",
             Perm::CalendarManage => "calendar.manage",
+            Perm::RiskView => "risk.view",
+            Perm::RiskManage => "risk.manage",
+            Perm::RiskCampaign => "risk.campaign",
+            Perm::RiskSignOff => "risk.signoff",
+            Perm::RiskConfig => "risk.config",
         }
     }
 

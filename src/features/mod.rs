@@ -5,3 +5,4 @@ pub mod admin;
 pub mod api;
 pub mod home;
 pub mod org;
+pub mod risk;

@@ -197,7 +197,14 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
     let mut ctx = Ctx {
         request_id: hex::encode(crate::crypto::random_bytes::<6>()),
         ip: client_ip(&req, &state),
-        user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect(),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect(),
         lang: jar.get(LANG_COOKIE).and_then(|v| Lang::parse(v)).unwrap_or_default(),
         now,
         today: crate::clock::beijing_date(now),

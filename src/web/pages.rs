@@ -26,17 +26,18 @@ pub struct NavItem {
     pub children: Vec<NavItem>,
 }
 
-/// The modules of DOMAIN.md, in order. `None` = not built yet.
-const MODULES: &[(&str, Option<&str>, &str)] = &[
-    ("nav.home", Some("/"), "home"),
-    ("nav.duty", None, "duty"),
-    ("nav.risk", None, "risk"),
-    ("nav.discipline", None, "discipline"),
-    ("nav.rectify", None, "rectify"),
-    ("nav.reports", None, "reports"),
-    ("nav.disclosure", None, "disclosure"),
-    ("nav.education", None, "education"),
-    ("nav.statistics", None, "statistics"),
+/// The modules of DOMAIN.md, in order: (label, link, id, permission). No link = not built yet
+/// (shown as 建设中); a built module is shown only to holders of its permission.
+const MODULES: &[(&str, Option<&str>, &str, Option<Perm>)] = &[
+    ("nav.home", Some("/"), "home", None),
+    ("nav.duty", None, "duty", None),
+    ("nav.risk", Some("/risk"), "risk", Some(Perm::RiskView)),
+    ("nav.discipline", None, "discipline", None),
+    ("nav.rectify", None, "rectify", None),
+    ("nav.reports", None, "reports", None),
+    ("nav.disclosure", None, "disclosure", None),
+    ("nav.education", None, "education", None),
+    ("nav.statistics", None, "statistics", None),
 ];
 
 /// Entries under 系统管理, each shown only to holders of its permission.
@@ -46,6 +47,7 @@ const ADMIN: &[(&str, &str, Perm, &str)] = &[
     ("nav.users", "/admin/users", Perm::UserView, "users"),
     ("nav.roles", "/admin/roles", Perm::RoleGrant, "roles"),
     ("nav.calendar", "/admin/calendar", Perm::CalendarManage, "calendar"),
+    ("nav.risk_settings", "/admin/risk-settings", Perm::RiskConfig, "risk_settings"),
     ("nav.policy", "/admin/policy", Perm::SecurityPolicy, "policy"),
     ("nav.audit", "/admin/audit", Perm::AuditView, "audit"),
 ];
@@ -75,7 +77,8 @@ impl Layout {
         let t = ctx.t();
         let mut nav: Vec<NavItem> = MODULES
             .iter()
-            .map(|(key, href, id)| NavItem { key, href: *href, active: *id == active, children: Vec::new() })
+            .filter(|(_, href, _, perm)| href.is_none() || perm.is_none_or(|p| ctx.can(p)))
+            .map(|(key, href, id, _)| NavItem { key, href: *href, active: *id == active, children: Vec::new() })
             .collect();
         let admin_children: Vec<NavItem> = ADMIN
             .iter()

@@ -20,6 +20,7 @@ use crate::{
         accounts::repo as accounts_repo,
         admin::users::{self, GrantResponse, NewUserForm, UserResponse, user_response},
         org::{api as org_api, domain, roster::ImportSummary},
+        risk::{api as risk_api, domain as risk_domain},
     },
     startup::AppState,
     web::{
@@ -68,14 +69,20 @@ impl Modify for Security {
         org_api::list_units, org_api::get_unit, org_api::create_unit, org_api::patch_unit, org_api::delete_unit,
         org_api::list_people, org_api::get_person, org_api::create_person, org_api::patch_person,
         list_users, get_user, create_user, patch_user,
+        risk_api::list, risk_api::get, risk_api::create, risk_api::patch, risk_api::delete, risk_api::add_measure,
+        risk_api::reviews, risk_api::add_review, risk_api::campaigns, risk_api::create_campaign, risk_api::campaign,
+        risk_api::sign_off, risk_api::close, risk_api::heatmap,
     ),
     components(schemas(
         ApiError, Me, org_api::UnitResponse, org_api::PersonResponse, org_api::UnitPatch, org_api::PersonPatch,
         domain::UnitInput, domain::PersonInput, UserResponse, GrantResponse, NewUserBody, UserPatch, ImportSummary,
+        risk_api::RiskResponse, risk_api::RiskPatch, risk_api::DeleteBody, risk_api::MeasureResponse, risk_api::ReviewResponse,
+        risk_api::CampaignResponse, risk_api::SignOffBody, risk_api::HeatCellResponse, risk_domain::RiskInput,
+        risk_domain::MeasureInput, risk_domain::ReviewInput, risk_domain::CampaignInput,
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"))
+    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"))
 )]
 pub struct ApiDoc;
 

@@ -151,25 +151,10 @@ pub struct UnitInput {
 pub const MAX_NAME: usize = 60;
 pub const MAX_CODE: usize = 32;
 
-/// Keep the first success or collect every error (so an import row lists all its problems).
-struct Collect(Vec<AppError>);
-
-impl Collect {
-    fn take<T>(&mut self, r: Result<T, AppError>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.0.push(e);
-                None
-            }
-        }
-    }
-}
-
 impl NewUnit {
     /// Parse every field, returning all errors found.
     pub fn parse_all(f: &UnitInput) -> Result<NewUnit, Vec<AppError>> {
-        let mut c = Collect(Vec::new());
+        let mut c = fields::Collector::default();
         let code = c.take(fields::code("code", "unit.code", &f.code, MAX_CODE));
         let name = c.take(fields::text("name", "unit.name", &f.name, MAX_NAME));
         let kind = c.take(fields::choice("kind", "unit.kind", &f.kind, UnitKind::parse_label));
@@ -252,7 +237,7 @@ pub struct PersonInput {
 impl NewPerson {
     /// Parse every field, returning all errors found.
     pub fn parse_all(f: &PersonInput) -> Result<NewPerson, Vec<AppError>> {
-        let mut c = Collect(Vec::new());
+        let mut c = fields::Collector::default();
         let staff_no = c.take(match f.staff_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),
             Some(s) => fields::code("staff_no", "person.staff_no", s, MAX_CODE).map(Some),
