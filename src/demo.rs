@@ -219,11 +219,13 @@ pub struct DemoLogin {
 pub struct DemoReport {
     pub units: usize,
     pub people: usize,
+    pub risk_points: usize,
     pub logins: Vec<DemoLogin>,
 }
 
-/// Load the demo into an empty database.
-pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoReport> {
+/// Load the demo into an empty database. `extra_risks` adds that many synthetic risk points
+/// (benchmarks).
+pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra_risks: usize) -> AppResult<DemoReport> {
     if accounts_repo::count_users(&state.db.read).await? > 0
         || !org_repo::list_all_units(&state.db.read).await?.is_empty()
     {
@@ -348,6 +350,40 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
             people.entry(u.code.clone()).or_default().push(p);
         }
     }
+    // Integrity-risk points of every post, with measures and review history, and the year's
+    // screening campaign over the city's departments and the county bureaus.
+    let risk_cfg = crate::features::risk::repo::load_config(&txn).await?;
+    let unit_by_id: HashMap<i64, unit::Model> = units.values().map(|u| (u.id, u.clone())).collect();
+    let staff: Vec<(person::Model, unit::Model)> =
+        people.values().flatten().filter_map(|p| unit_by_id.get(&p.unit_id).map(|u| (p.clone(), u.clone()))).collect();
+    let mut staff = staff;
+    staff.sort_by_key(|(p, _)| p.id);
+    let points = crate::features::risk::demo::seed(&txn, &risk_cfg, &staff, &mut rng, today, ctx.now).await?;
+    for p in &points {
+        events.push(
+            Event::new("risk.create", "risk", p.uuid)
+                .unit(p.unit_id)
+                .detail(serde_json::json!({"via": "demo", "title": p.title, "level": p.level})),
+        );
+    }
+    if extra_risks > 0 {
+        let all: Vec<unit::Model> = units.values().cloned().collect();
+        crate::features::risk::demo::bulk(&txn, &all, extra_risks, &mut rng, today, ctx.now).await?;
+        events.push(Event::new("risk.demo_bulk", "risk", "").detail(serde_json::json!({"points": extra_risks})));
+    }
+    let campaign_units: Vec<i64> = units.values().filter(|u| u.depth == 1).map(|u| u.id).collect();
+    let deadline = state.calendar().add_working_days(today, 20);
+    let nc = crate::features::risk::domain::NewCampaign {
+        title: format!("{}年度岗位廉政风险排查", today.year()),
+        year: today.year(),
+        units: Vec::new(),
+        deadline,
+        deadline_rule: "20 working days".into(),
+    };
+    let c = crate::features::risk::repo::insert_campaign(&txn, &nc, &campaign_units, today, None, ctx.now).await?;
+    events.push(
+        Event::new("campaign.create", "campaign", c.uuid).detail(serde_json::json!({"via": "demo", "title": c.title})),
+    );
     audit::record_batch(&txn, state.crypto.as_ref(), &ctx.actor(), events, ctx.now).await?;
     txn.commit().await?;
 
@@ -421,7 +457,12 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64) -> AppResult<DemoRepor
         });
     }
     txn.commit().await?;
-    Ok(DemoReport { units: units.len() + 1, people: people.values().map(Vec::len).sum(), logins })
+    Ok(DemoReport {
+        units: units.len() + 1,
+        people: people.values().map(Vec::len).sum(),
+        risk_points: points.len() + extra_risks,
+        logins,
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ pub struct Opts {
     /// Print the logins as JSON (for scripts and tests).
     #[arg(long)]
     pub json: bool,
+    /// Add this many synthetic risk points spread over all units (for benchmarks).
+    #[arg(long, default_value_t = 0)]
+    pub extra_risks: usize,
 }
 
 /// A request context for work started from the console.
@@ -37,7 +40,7 @@ pub fn console_ctx(state: &AppState, what: &str) -> Ctx {
 pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
     let state = AppState::init(settings, Arc::new(SystemClock)).await?;
     let ctx = console_ctx(&state, "demo");
-    let report = match crate::demo::load(&state, &ctx, opts.seed).await {
+    let report = match crate::demo::load(&state, &ctx, opts.seed, opts.extra_risks).await {
         Ok(r) => r,
         Err(crate::AppError::Conflict { .. }) => {
             anyhow::bail!("数据库中已有数据，演示数据只能载入空数据库。请换一个 --data-dir 或数据库。")
@@ -48,7 +51,10 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("已载入演示数据：{} 个单位，{} 名人员。", report.units, report.people);
+    println!(
+        "已载入演示数据：{} 个单位，{} 名人员，{} 个岗位廉政风险点。",
+        report.units, report.people, report.risk_points
+    );
     println!(
         "以下为各角色的登录账号与一次性密码（首次登录须修改密码，{} 小时内有效）：",
         state.policy().await.temp_password_hours

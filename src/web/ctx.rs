@@ -74,7 +74,12 @@ impl Ctx {
     pub fn actor(&self) -> Actor {
         Actor {
             user_id: self.principal.as_ref().map(|p| p.user_id.0),
-            name: self.principal.as_ref().map(|p| p.username.clone()).unwrap_or_else(|| "anonymous".into()),
+            name: match &self.principal {
+                Some(p) => p.username.clone(),
+                // Work started from the console (`qinglian demo`, `admin …`) names its command.
+                None if self.path.starts_with("cli:") => self.path.clone(),
+                None => "anonymous".into(),
+            },
             roles: self.principal.as_ref().map(|p| p.roles_text()).unwrap_or_default(),
             ip: self.ip.clone(),
             session_ref: self

@@ -16,6 +16,13 @@ pub fn routes() -> Routes {
     Routes::new().get("/", Access::Authenticated, home)
 }
 
+/// Something that needs the user's attention.
+pub struct Todo {
+    pub text: String,
+    pub href: String,
+    pub urgent: bool,
+}
+
 /// One figure on the dashboard.
 pub struct Stat {
     pub label: String,
@@ -30,6 +37,7 @@ struct HomePage {
     name: String,
     grants: Vec<(String, String)>,
     stats: Vec<Stat>,
+    todos: Vec<Todo>,
     today: String,
 }
 
@@ -50,6 +58,40 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
             href: Some("/org/people"),
         });
     }
+    let mut todos = Vec::new();
+    if ctx.can(Perm::RiskView) {
+        let scope = ctx.scope(Perm::RiskView);
+        let (total, high) = crate::features::risk::repo::count_points(&state.db.read, &scope).await?;
+        let overdue = crate::features::risk::repo::count_overdue(&state.db.read, &scope, ctx.today).await?;
+        stats.push(Stat { label: t.get("home.risk_points").into(), value: total.to_string(), href: Some("/risk") });
+        stats.push(Stat {
+            label: t.get("home.risk_high").into(),
+            value: high.to_string(),
+            href: Some("/risk?level=high"),
+        });
+        if overdue > 0 {
+            todos.push(Todo {
+                text: t.fmt1("risk.overdue_notice", "n", overdue),
+                href: "/risk?overdue=1&sort=review".into(),
+                urgent: true,
+            });
+        }
+        for (c, _) in crate::features::risk::service::visible_campaigns(&state, &ctx).await? {
+            if c.status != "open" {
+                continue;
+            }
+            let rows = crate::features::risk::service::progress(&state, &ctx, &c).await?;
+            let pending = rows.iter().filter(|r| r.signed_off_at.is_none()).count();
+            if pending > 0 {
+                todos.push(Todo {
+                    text: t.fmt2("home.campaign_pending", "title", &c.title, "n", pending)
+                        + &format!("（{}：{}）", t.get("campaign.deadline"), t.date(c.deadline)),
+                    href: format!("/risk/campaigns/{}", c.uuid),
+                    urgent: c.deadline < ctx.today,
+                });
+            }
+        }
+    }
     if ctx.can(Perm::AuditView) {
         stats.push(Stat {
             label: t.get("home.audit_rows").into(),
@@ -65,5 +107,5 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     );
     let grants = p.grants.iter().map(|g| (t.get(g.role.label_key()).to_string(), g.unit_name.clone())).collect();
     let l = Layout::new(&ctx, t.get("nav.home"), "home");
-    Ok(render(&HomePage { l, name: p.display_name.clone(), grants, stats, today }))
+    Ok(render(&HomePage { l, name: p.display_name.clone(), grants, stats, todos, today }))
 }

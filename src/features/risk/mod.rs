@@ -3,6 +3,7 @@
 //! and the 风险点清单 spreadsheet.
 
 pub mod api;
+pub mod demo;
 pub mod domain;
 pub mod entity;
 pub mod heatmap;

@@ -570,12 +570,13 @@ pub async fn progress_by_unit(
         .from(measure::Entity)
         .and_where(Expr::col((measure::Entity, measure::Column::RiskId)).equals((point::Entity, point::Column::Id)))
         .to_owned();
+    // A point counts as reviewed for a campaign when it was reviewed on or after the campaign
+    // started (whichever campaign the review was filed under: campaigns may overlap).
     let reviewed = Query::select()
         .expr(Expr::val(1))
         .from(review::Entity)
         .and_where(Expr::col((review::Entity, review::Column::RiskId)).equals((point::Entity, point::Column::Id)))
-        .and_where(Expr::col((review::Entity, review::Column::CampaignId)).eq(campaign.id))
-        .and_where(Expr::col((review::Entity, review::Column::ReviewedOn)).is_not_null())
+        .and_where(Expr::col((review::Entity, review::Column::ReviewedOn)).gte(campaign.started_on))
         .to_owned();
     let rows = point::Entity::find()
         .select_only()
@@ -721,7 +722,8 @@ pub async fn insert_points_bulk(conn: &impl ConnectionTrait, rows: Vec<point::Ac
     Ok(())
 }
 
-pub async fn count_points(conn: &impl ConnectionTrait, scope: &Scope) -> Result<(u64, u64, u64), DbErr> {
+/// Active points in scope, and how many of them are high-level.
+pub async fn count_points(conn: &impl ConnectionTrait, scope: &Scope) -> Result<(u64, u64), DbErr> {
     let base = || {
         point::Entity::find()
             .filter(point::Column::DeletedAt.is_null())
@@ -729,7 +731,7 @@ pub async fn count_points(conn: &impl ConnectionTrait, scope: &Scope) -> Result<
     };
     let total = base().count(conn).await?;
     let high = base().filter(point::Column::Level.eq("high")).count(conn).await?;
-    Ok((total, high, 0))
+    Ok((total, high))
 }
 
 pub async fn count_overdue(conn: &impl ConnectionTrait, scope: &Scope, today: NaiveDate) -> Result<u64, DbErr> {
