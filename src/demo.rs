@@ -457,6 +457,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra_risks: usize) ->
         });
     }
     txn.commit().await?;
+    state.db.analyze().await?;
     Ok(DemoReport {
         units: units.len() + 1,
         people: people.values().map(Vec::len).sum(),

@@ -1,8 +1,10 @@
 //! Role assignments: loading a user's grants, and the rules for granting.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 
-use super::{Grant, Role, entity};
+use super::{Grant, Role, Scope, entity};
 use crate::{
     error::{AppError, AppResult},
     features::org::entity::unit,
@@ -25,6 +27,18 @@ pub async fn load_grants(conn: &impl ConnectionTrait, user: UserId) -> Result<Ve
             Some(Grant { role: Role::parse(&ra.role)?, unit_id: UnitId(u.id), unit_path: u.path, unit_name: u.name })
         })
         .collect())
+}
+
+/// The same scope, marked broad when more units lie inside it than outside (which decides the
+/// form of [`Scope::scan_unit_condition`]). Two counts over the units table; callers run it
+/// once before querying large tables.
+pub async fn settle_scope(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Scope, DbErr> {
+    if scope.prefixes.is_empty() || scope.broad {
+        return Ok(scope.clone());
+    }
+    let inside = unit::Entity::find().filter(scope.path_condition(unit::Column::Path)).count(conn).await?;
+    let outside = unit::Entity::find().filter(scope.path_condition(unit::Column::Path).not()).count(conn).await?;
+    Ok(Scope { broad: outside < inside, ..scope.clone() })
 }
 
 /// Check the 三员分立 rules before adding `role` to a user who already holds `existing`.

@@ -10,8 +10,18 @@ use crate::startup::AppState;
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
+        let mut analyzed: Option<tokio::time::Instant> = None;
         loop {
             tick.tick().await;
+            // Planner statistics once a day (PostgreSQL's autovacuum also does it; SQLite has
+            // nothing of the kind). The first tick fires at start, so a restarted server plans
+            // well at once.
+            if analyzed.is_none_or(|t| t.elapsed() >= Duration::from_secs(24 * 3600)) {
+                match state.db.analyze().await {
+                    Ok(()) => analyzed = Some(tokio::time::Instant::now()),
+                    Err(e) => tracing::warn!(error = %e, "ANALYZE failed"),
+                }
+            }
             let now = state.clock.now();
             let policy = state.policy().await;
             match crate::auth::purge_expired_sessions(&state.db.write, now, &policy).await {

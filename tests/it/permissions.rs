@@ -279,3 +279,45 @@ dual_test!(three_admins_are_separated, |app: &TestApp| async move {
     assert_eq!(cadre.get("/org/people").await.status, StatusCode::OK);
     assert_eq!(audit_count(app, "role.grant").await, 1);
 });
+
+dual_test!(a_settled_scope_selects_the_same_units_in_either_form, |app: &TestApp| async move {
+    use qinglian::{
+        authz::{Scope, repo::settle_scope},
+        features::org::entity::person,
+    };
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+    let f = fixture(app).await;
+    let db = &app.state.db.read;
+    let people_in = |s: Scope| async move {
+        let mut ids: Vec<i64> = person::Entity::find()
+            .filter(s.scan_unit_condition(person::Column::UnitId))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    // 清源市 holds five of the seven units: the broad form (NOT IN the two outside) is chosen.
+    let broad = Scope::from_paths([f.unit("c1").path.clone()]);
+    let settled = settle_scope(db, &broad).await.unwrap();
+    assert!(settled.is_broad());
+    assert_eq!(people_in(settled.clone()).await, people_in(broad.clone()).await);
+    assert!(!people_in(settled).await.contains(&f.person("d_staff").id), "临川市 stays outside");
+    // 东湖区 (two units) keeps the IN form.
+    let narrow = Scope::from_paths([f.unit("a").path.clone()]);
+    let settled = settle_scope(db, &narrow).await.unwrap();
+    assert!(!settled.is_broad());
+    assert_eq!(people_in(settled).await, people_in(narrow.clone()).await);
+    // Both roots: nothing lies outside, every person is in.
+    let all =
+        settle_scope(db, &Scope::from_paths([f.unit("c1").path.clone(), f.unit("c2").path.clone()])).await.unwrap();
+    assert_eq!(people_in(all).await.len() as u64, person::Entity::find().count(db).await.unwrap());
+    // The empty scope stays empty; narrowing a settled scope returns to the IN form.
+    assert!(people_in(settle_scope(db, &Scope::none()).await.unwrap()).await.is_empty());
+    let narrowed = settle_scope(db, &broad).await.unwrap().narrow_to(&f.unit("a").path);
+    assert!(!narrowed.is_broad());
+    assert_eq!(people_in(narrowed).await, people_in(narrow).await);
+});

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     dual_test,
-    helpers::{Client, Fixture, PASSWORD, audit_count, fixture},
+    helpers::{Client, ClockExt, Fixture, PASSWORD, audit_count, fixture},
 };
 
 async fn new_risk(c: &mut Client, unit: &str, post: &str, title: &str, l: u8, i: u8) -> Value {
@@ -330,6 +330,31 @@ dual_test!(risk_register_scope_and_list_filters, |app: &TestApp| async move {
     assert_eq!(j.get("/api/v1/risks?level=high").await.json()["total"], 1);
     assert_eq!(j.get(&format!("/api/v1/risks?unit={}", fx.unit("b").uuid)).await.json()["total"], 1);
     assert_eq!(j.get("/api/v1/risks?q=CANARY").await.json()["total"], 1);
+    // A point in 临川市 (outside the 派驻组's 清源市 scope) stays out of the text search too,
+    // which takes the broad-scope `NOT IN` form (five units inside, two outside).
+    {
+        use qinglian::{
+            authz::{Role, repo::insert_grant},
+            features::accounts::repo::find_by_person,
+            ids::{UnitId, UserId},
+        };
+        let nobody = find_by_person(&app.state.db.read, fx.person("d_staff").id).await.unwrap().unwrap();
+        insert_grant(
+            &app.state.db.write,
+            UserId(nobody.id),
+            Role::Liaison,
+            UnitId(fx.unit("d").id),
+            None,
+            app.clock.now_utc(),
+        )
+        .await
+        .unwrap();
+    }
+    let mut ld = app.login("nobody", PASSWORD).await;
+    new_risk(&mut ld, &fx.unit("d").uuid.to_string(), "财务岗", "CANARY-D 临川风险", 3, 3).await;
+    assert_eq!(j.get("/api/v1/risks?q=CANARY").await.json()["total"], 1);
+    assert!(!j.get("/risk?q=CANARY").await.text.contains("CANARY-D"));
+    assert_eq!(ld.get("/api/v1/risks?q=CANARY").await.json()["total"], 1);
     let sorted = j.get("/api/v1/risks?sort=level").await.json();
     assert_eq!(sorted["items"][0]["level"], "high");
     // Cadres have no access to the register at all.
