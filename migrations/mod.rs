@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_risk;
 mod m0003_risk_scope_index;
+mod m0004_rectify;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_risk::Migration),
             Box::new(m0003_risk_scope_index::Migration),
+            Box::new(m0004_rectify::Migration),
         ]
     }
 }

@@ -220,12 +220,21 @@ pub struct DemoReport {
     pub units: usize,
     pub people: usize,
     pub risk_points: usize,
+    pub problems: usize,
     pub logins: Vec<DemoLogin>,
 }
 
-/// Load the demo into an empty database. `extra_risks` adds that many synthetic risk points
+/// Synthetic rows added on top of the demo, for benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    pub risks: usize,
+    pub problems: usize,
+}
+
+/// Load the demo into an empty database. `extra` adds synthetic risk points and problems
 /// (benchmarks).
-pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra_risks: usize) -> AppResult<DemoReport> {
+pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppResult<DemoReport> {
+    let extra_risks = extra.risks;
     if accounts_repo::count_users(&state.db.read).await? > 0
         || !org_repo::list_all_units(&state.db.read).await?.is_empty()
     {
@@ -384,6 +393,27 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra_risks: usize) ->
     events.push(
         Event::new("campaign.create", "campaign", c.uuid).detail(serde_json::json!({"via": "demo", "title": c.title})),
     );
+    // Each unit's principal leader, and the year's rectification ledger.
+    crate::features::rectify::demo::principals(&txn, &people, &units).await?;
+    let problems = crate::features::rectify::demo::seed(&txn, &units, &people, today, ctx.now).await?;
+    for p in &problems {
+        events.push(
+            Event::new("rect_problem.create", "rect_problem", p.uuid)
+                .unit(p.unit_id)
+                .detail(serde_json::json!({"via": "demo", "seq": p.seq, "status": p.status})),
+        );
+    }
+    if extra.problems > 0 {
+        let all: Vec<unit::Model> = units.values().cloned().collect();
+        let mut by_unit: HashMap<i64, Vec<i64>> = HashMap::new();
+        for p in people.values().flatten() {
+            by_unit.entry(p.unit_id).or_default().push(p.id);
+        }
+        crate::features::rectify::demo::bulk(&txn, &all, &by_unit, extra.problems, &mut rng, today, ctx.now).await?;
+        events.push(
+            Event::new("rect.demo_bulk", "rect_problem", "").detail(serde_json::json!({"problems": extra.problems})),
+        );
+    }
     audit::record_batch(&txn, state.crypto.as_ref(), &ctx.actor(), events, ctx.now).await?;
     txn.commit().await?;
 
@@ -458,10 +488,13 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra_risks: usize) ->
     }
     txn.commit().await?;
     state.db.analyze().await?;
+    // Today's deadline check, so the inboxes hold what a real morning would bring.
+    crate::jobs::deadlines::run_daily(state, true).await?;
     Ok(DemoReport {
         units: units.len() + 1,
         people: people.values().map(Vec::len).sum(),
         risk_points: points.len() + extra_risks,
+        problems: problems.len() + extra.problems,
         logins,
     })
 }

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod features;
 pub mod fields;
+pub mod files;
 pub mod i18n;
 pub mod ids;
 pub mod jobs;

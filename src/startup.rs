@@ -184,6 +184,9 @@ pub fn routes() -> Routes {
         .merge(features::org::routes())
         .merge(features::risk::routes())
         .merge(features::risk::api_routes())
+        .merge(features::rectify::routes())
+        .merge(features::rectify::api_routes())
+        .merge(features::inbox::routes())
         .merge(features::admin::routes())
         .merge(features::api::routes())
 }

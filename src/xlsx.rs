@@ -25,6 +25,8 @@ pub struct Sheet {
     pub name: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// 0-based sheet row of the header (a title row above it is common in ledgers).
+    pub header_at: usize,
 }
 
 impl Sheet {
@@ -39,8 +41,26 @@ impl Sheet {
     }
 
     /// The user-visible row number of data row `i`.
-    pub fn row_number(i: usize) -> usize {
-        i + 2
+    pub fn row_number(&self, i: usize) -> usize {
+        i + 2 + self.header_at
+    }
+
+    /// Find the header row when the sheet starts with a title (the way offices print their
+    /// ledgers: a merged title row, then the header): if the first row lacks the `required`
+    /// headers and one of the next few rows has them all, that row becomes the header.
+    pub fn locate_header(&mut self, required: &[&str]) {
+        if self.missing(required).is_empty() {
+            return;
+        }
+        for k in 0..self.rows.len().min(5) {
+            let candidate = Sheet { headers: self.rows[k].clone(), ..Default::default() };
+            if candidate.missing(required).is_empty() {
+                self.headers = self.rows[k].clone();
+                self.rows.drain(..=k);
+                self.header_at += k + 1;
+                return;
+            }
+        }
     }
 
     /// Headers the template requires but the file lacks.
@@ -102,7 +122,7 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, AppError> {
         let data: Vec<Vec<String>> = rows.map(|r| r.iter().map(cell_text).collect::<Vec<_>>()).collect::<Vec<_>>();
         // Trailing blank rows are common in hand-edited files; drop them.
         let last = data.iter().rposition(|r| r.iter().any(|c| !c.is_empty())).map(|i| i + 1).unwrap_or(0);
-        out.push(Sheet { name, headers, rows: data.into_iter().take(last).collect() });
+        out.push(Sheet { name, headers, rows: data.into_iter().take(last).collect(), header_at: 0 });
     }
     Ok(out)
 }
@@ -197,6 +217,25 @@ mod tests {
         assert_eq!(s.cell(0, "姓名"), "张三");
         assert_eq!(s.cell(1, "姓名"), "42");
         assert_eq!(date_cell(s.cell(0, "出生日期")), NaiveDate::from_ymd_opt(1985, 2, 3));
-        assert_eq!(Sheet::row_number(0), 2);
+        assert_eq!(s.row_number(0), 2);
+    }
+
+    #[test]
+    fn a_title_row_above_the_header_is_skipped() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        write_title(ws, "巡察反馈问题整改台账", 3).unwrap();
+        write_headers(ws, 1, &[("序号", 6.0), ("问题", 20.0), ("责任单位", 10.0)]).unwrap();
+        ws.write(2, 1, "公车私用").unwrap();
+        let bytes = save(wb).unwrap();
+        let mut s = read_workbook(&bytes).unwrap().remove(0);
+        assert!(s.col("问题").is_none());
+        s.locate_header(&["问题", "责任单位"]);
+        assert_eq!(s.cell(0, "问题"), "公车私用");
+        assert_eq!(s.row_number(0), 3, "row numbers stay those the user sees");
+        // Nothing to find: unchanged.
+        let mut t = s.clone();
+        t.locate_header(&["不存在的列"]);
+        assert_eq!(t.row_number(0), 3);
     }
 }

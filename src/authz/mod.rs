@@ -98,14 +98,29 @@ impl Role {
                 UserManage,
                 CalendarManage,
                 RiskConfig,
+                DeadlineConfig,
             ],
             Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
             Role::AuditAdmin => &[AuditView],
-            Role::Discipline => &[OrgView, PeopleExport, RiskView, RiskCampaign],
-            Role::Office => &[OrgView, PeopleManage, PeopleExport, RiskView, RiskManage, RiskCampaign],
-            Role::Leader => &[OrgView, PeopleExport, RiskView, RiskSignOff],
-            Role::Liaison => &[OrgView, RiskView, RiskManage, RiskSignOff],
-            Role::Cadre => &[],
+            Role::Discipline => {
+                &[OrgView, PeopleExport, RiskView, RiskCampaign, RectOwn, RectView, RectManage, RectVerify]
+            }
+            Role::Office => &[
+                OrgView,
+                PeopleManage,
+                PeopleExport,
+                RiskView,
+                RiskManage,
+                RiskCampaign,
+                RectOwn,
+                RectView,
+                RectManage,
+                RectVerify,
+            ],
+            Role::Leader => &[OrgView, PeopleExport, RiskView, RiskSignOff, RectOwn, RectView, RectProgress],
+            Role::Liaison => &[OrgView, RiskView, RiskManage, RiskSignOff, RectOwn, RectView, RectProgress],
+            // Every cadre sees and reports on the problems they own or lead (self-service).
+            Role::Cadre => &[RectOwn],
         }
     }
 }
@@ -145,6 +160,18 @@ pub enum Perm {
     RiskSignOff,
     /// Categories, areas, the matrix, review intervals (module parameters).
     RiskConfig,
+    /// Open the rectification ledger and work on one's own problems (as 责任人 or 责任领导).
+    RectOwn,
+    /// See the rectification ledger of the units in scope.
+    RectView,
+    /// Register feedback batches and problems, edit them, import ledgers.
+    RectManage,
+    /// Report progress and submit the self-assessment for problems in scope.
+    RectProgress,
+    /// Verify and close (销号), return, reopen (回头看).
+    RectVerify,
+    /// Deadline colours and escalation thresholds (shared by every module).
+    DeadlineConfig,
 }
 
 impl Perm {
@@ -166,6 +193,12 @@ impl Perm {
             Perm::RiskCampaign => "risk.campaign",
             Perm::RiskSignOff => "risk.signoff",
             Perm::RiskConfig => "risk.config",
+            Perm::RectOwn => "rect.own",
+            Perm::RectView => "rect.view",
+            Perm::RectManage => "rect.manage",
+            Perm::RectProgress => "rect.progress",
+            Perm::RectVerify => "rect.verify",
+            Perm::DeadlineConfig => "deadline.config",
         }
     }
 

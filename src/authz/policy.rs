@@ -2,10 +2,10 @@
 //! Stored as JSON in `settings` under `security_policy`; defaults follow the issue and
 //! reference/security-bar.md §6.12 (where the issue says 10 characters, the issue wins).
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 
-use crate::{db::entity::settings, error::AppError, i18n::Msg};
+use crate::{error::AppError, i18n::Msg};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -46,11 +46,7 @@ const KEY: &str = "security_policy";
 
 impl SecurityPolicy {
     pub async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
-        Ok(settings::Entity::find_by_id(KEY.to_string())
-            .one(conn)
-            .await?
-            .and_then(|m| serde_json::from_str(&m.value).ok())
-            .unwrap_or_default())
+        crate::db::settings_get(conn, KEY).await
     }
 
     pub async fn save(
@@ -59,20 +55,7 @@ impl SecurityPolicy {
         by: i64,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), DbErr> {
-        settings::Entity::insert(settings::ActiveModel {
-            key: Set(KEY.to_string()),
-            value: Set(serde_json::to_string(self).expect("policy serialises")),
-            updated_at: Set(now),
-            updated_by: Set(Some(by)),
-        })
-        .on_conflict(
-            OnConflict::column(settings::Column::Key)
-                .update_columns([settings::Column::Value, settings::Column::UpdatedAt, settings::Column::UpdatedBy])
-                .to_owned(),
-        )
-        .exec(conn)
-        .await?;
-        Ok(())
+        crate::db::settings_set(conn, KEY, self, by, now).await
     }
 
     /// Reject values that would weaken the system below the legal floor or make no sense.

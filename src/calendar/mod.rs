@@ -4,6 +4,7 @@
 //!
 //! Everything here is pure: the calendar is a value, and callers pass it in.
 
+pub mod deadline;
 pub mod repo;
 
 use std::collections::HashMap;

@@ -15,6 +15,9 @@ pub struct Opts {
     /// Add this many synthetic risk points spread over all units (for benchmarks).
     #[arg(long, default_value_t = 0)]
     pub extra_risks: usize,
+    /// Add this many synthetic open rectification problems (for benchmarks).
+    #[arg(long, default_value_t = 0)]
+    pub extra_problems: usize,
 }
 
 /// A request context for work started from the console.
@@ -34,13 +37,21 @@ pub fn console_ctx(state: &AppState, what: &str) -> Ctx {
         flash: None,
         path: format!("cli:{what}"),
         session_expired: false,
+        unread: 0,
     }
 }
 
 pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
     let state = AppState::init(settings, Arc::new(SystemClock)).await?;
     let ctx = console_ctx(&state, "demo");
-    let report = match crate::demo::load(&state, &ctx, opts.seed, opts.extra_risks).await {
+    let report = match crate::demo::load(
+        &state,
+        &ctx,
+        opts.seed,
+        crate::demo::Extra { risks: opts.extra_risks, problems: opts.extra_problems },
+    )
+    .await
+    {
         Ok(r) => r,
         Err(crate::AppError::Conflict { .. }) => {
             anyhow::bail!("数据库中已有数据，演示数据只能载入空数据库。请换一个 --data-dir 或数据库。")
@@ -52,8 +63,8 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "已载入演示数据：{} 个单位，{} 名人员，{} 个岗位廉政风险点。",
-        report.units, report.people, report.risk_points
+        "已载入演示数据：{} 个单位，{} 名人员，{} 个岗位廉政风险点，{} 个整改问题。",
+        report.units, report.people, report.risk_points, report.problems
     );
     println!(
         "以下为各角色的登录账号与一次性密码（首次登录须修改密码，{} 小时内有效）：",

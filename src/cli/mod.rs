@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod backup;
 pub mod demo;
+pub mod jobs;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -44,6 +45,9 @@ pub enum Command {
     Audit(audit::Command),
     /// Online backup of the database (and a reminder about the key file).
     Backup(backup::Opts),
+    /// Scheduled jobs: run one now.
+    #[command(subcommand)]
+    Jobs(jobs::Command),
     /// Print the route table with each route's access rule.
     Routes,
 }
@@ -86,6 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(c) => admin::run(settings, c).await,
         Command::Audit(c) => audit::run(settings, c).await,
         Command::Backup(o) => backup::run(settings, o).await,
+        Command::Jobs(c) => jobs::run(settings, c).await,
         Command::Routes => {
             for r in crate::startup::route_table() {
                 println!("{:<7} {:<45} {:?}", r.method, r.path, r.access);

@@ -230,6 +230,45 @@ pub async fn meta_set(
     Ok(())
 }
 
+/// A run-time parameter set from the `settings` table (a JSON value), or the defaults when it
+/// was never saved or no longer parses.
+pub async fn settings_get<T: serde::de::DeserializeOwned + Default>(
+    conn: &impl ConnectionTrait,
+    key: &str,
+) -> Result<T, DbErr> {
+    Ok(entity::settings::Entity::find_by_id(key.to_string())
+        .one(conn)
+        .await?
+        .and_then(|m| serde_json::from_str(&m.value).ok())
+        .unwrap_or_default())
+}
+
+/// Save a parameter set (the caller validates it and audits, in the same transaction).
+pub async fn settings_set<T: serde::Serialize>(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    value: &T,
+    by: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    use entity::settings;
+    let json = serde_json::to_string(value).map_err(|e| DbErr::Custom(format!("settings {key}: {e}")))?;
+    settings::Entity::insert(settings::ActiveModel {
+        key: Set(key.to_string()),
+        value: Set(json),
+        updated_at: Set(now),
+        updated_by: Set(Some(by)),
+    })
+    .on_conflict(
+        OnConflict::column(settings::Column::Key)
+            .update_columns([settings::Column::Value, settings::Column::UpdatedAt, settings::Column::UpdatedBy])
+            .to_owned(),
+    )
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn meta_delete(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
     entity::meta::Entity::delete_by_id(key.to_string()).exec(conn).await?;
     Ok(())

@@ -4,5 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod home;
+pub mod inbox;
 pub mod org;
+pub mod rectify;
 pub mod risk;

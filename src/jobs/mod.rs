@@ -1,6 +1,9 @@
 //! Scheduled work that runs inside `serve`. Each job is idempotent, so running it on several
-//! servers that share one database is harmless; jobs with side effects that must happen once
-//! (notifications) claim a lease row first.
+//! servers that share one database is harmless; jobs whose effect must happen once
+//! (notifications) claim a lease row first and deliver under unique keys.
+
+pub mod deadlines;
+pub mod lease;
 
 use std::time::Duration;
 
@@ -28,6 +31,17 @@ pub fn spawn(state: AppState) {
                 Ok(n) if n > 0 => tracing::info!(sessions.purged = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+            match deadlines::run_daily(&state, false).await {
+                Ok(Some(r)) => tracing::info!(
+                    items = r.items,
+                    delivered = r.delivered,
+                    digests = r.digests,
+                    millis = r.millis,
+                    "deadline check done"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "deadline check failed"),
             }
         }
     });

@@ -41,6 +41,8 @@ pub struct Ctx {
     pub path: String,
     /// Set when a session cookie was presented but had expired (login page says so).
     pub session_expired: bool,
+    /// Unread notifications of the signed-in person (pages only; 0 for API calls).
+    pub unread: u64,
 }
 
 impl Ctx {

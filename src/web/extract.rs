@@ -24,6 +24,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     }
 }
 
+/// Raw form pairs, for forms with repeated fields (checkbox lists, multi-selects): take
+/// `Form<Vec<(String, String)>>` and wrap it.
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl FormPairs {
+    pub fn get(&self, k: &str) -> Option<String> {
+        self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
+    }
+
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0.iter().filter(|(key, _)| key == k).map(|(_, v)| v.clone()).collect()
+    }
+}
+
 /// Query parameters, with the same error handling.
 pub struct Query<T>(pub T);
 

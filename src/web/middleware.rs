@@ -215,6 +215,7 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         flash: None,
         path: req.uri().path().to_string(),
         session_expired: false,
+        unread: 0,
     };
     let sid_name = auth::session_cookie_name(secure);
 
@@ -288,6 +289,13 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                             }
                             let _ = auth::touch_session(&state.db.write, &s, now).await;
                             ctx.session = Some(SessionRef { id: s.id.clone(), csrf: s.csrf.clone() });
+                            // The top bar's unread count, for pages (one indexed count).
+                            if let (true, Some(pid)) =
+                                (req.method() == axum::http::Method::GET && !ctx.path.starts_with("/api/"), u.person_id)
+                            {
+                                ctx.unread =
+                                    crate::features::inbox::repo::unread_count(&state.db.read, pid).await.unwrap_or(0);
+                            }
                         }
                     }
                     _ => {

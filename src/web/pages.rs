@@ -33,7 +33,7 @@ const MODULES: &[(&str, Option<&str>, &str, Option<Perm>)] = &[
     ("nav.duty", None, "duty", None),
     ("nav.risk", Some("/risk"), "risk", Some(Perm::RiskView)),
     ("nav.discipline", None, "discipline", None),
-    ("nav.rectify", None, "rectify", None),
+    ("nav.rectify", Some("/rect"), "rectify", Some(Perm::RectOwn)),
     ("nav.reports", None, "reports", None),
     ("nav.disclosure", None, "disclosure", None),
     ("nav.education", None, "education", None),
@@ -48,6 +48,7 @@ const ADMIN: &[(&str, &str, Perm, &str)] = &[
     ("nav.roles", "/admin/roles", Perm::RoleGrant, "roles"),
     ("nav.calendar", "/admin/calendar", Perm::CalendarManage, "calendar"),
     ("nav.risk_settings", "/admin/risk-settings", Perm::RiskConfig, "risk_settings"),
+    ("nav.deadline_settings", "/admin/deadlines", Perm::DeadlineConfig, "deadline_settings"),
     ("nav.policy", "/admin/policy", Perm::SecurityPolicy, "policy"),
     ("nav.audit", "/admin/audit", Perm::AuditView, "audit"),
 ];
@@ -69,6 +70,8 @@ pub struct Layout {
     pub flash: Option<String>,
     pub asset_v: &'static str,
     pub path: String,
+    /// Unread notifications (the top bar's 消息 link).
+    pub unread: u64,
 }
 
 impl Layout {
@@ -108,6 +111,7 @@ impl Layout {
             flash: ctx.flash.as_deref().map(|k| t.get(k).to_string()),
             asset_v: ASSET_VERSION,
             path: ctx.path.clone(),
+            unread: ctx.unread,
         }
     }
 

@@ -19,7 +19,9 @@ use crate::{
     features::{
         accounts::repo as accounts_repo,
         admin::users::{self, GrantResponse, NewUserForm, UserResponse, user_response},
+        inbox,
         org::{api as org_api, domain, roster::ImportSummary},
+        rectify::{api as rect_api, domain as rect_domain, sheet as rect_sheet},
         risk::{api as risk_api, domain as risk_domain},
     },
     startup::AppState,
@@ -72,6 +74,11 @@ impl Modify for Security {
         risk_api::list, risk_api::get, risk_api::create, risk_api::patch, risk_api::delete, risk_api::add_measure,
         risk_api::reviews, risk_api::add_review, risk_api::campaigns, risk_api::create_campaign, risk_api::campaign,
         risk_api::sign_off, risk_api::close, risk_api::heatmap,
+        rect_api::batches, rect_api::create_batch, rect_api::batch, rect_api::patch_batch, rect_api::import,
+        rect_api::create_problem, rect_api::problems, rect_api::problem, rect_api::patch_problem,
+        rect_api::delete_problem, rect_api::events, rect_api::progress, rect_api::submit, rect_api::return_back,
+        rect_api::close, rect_api::reopen, rect_api::stats,
+        inbox::api_list, inbox::api_read, inbox::api_read_all,
     ),
     components(schemas(
         ApiError, Me, org_api::UnitResponse, org_api::PersonResponse, org_api::UnitPatch, org_api::PersonPatch,
@@ -79,10 +86,14 @@ impl Modify for Security {
         risk_api::RiskResponse, risk_api::RiskPatch, risk_api::DeleteBody, risk_api::MeasureResponse, risk_api::ReviewResponse,
         risk_api::CampaignResponse, risk_api::SignOffBody, risk_api::HeatCellResponse, risk_domain::RiskInput,
         risk_domain::MeasureInput, risk_domain::ReviewInput, risk_domain::CampaignInput,
+        rect_api::BatchResponse, rect_api::BatchDetail, rect_api::UnitStats, rect_api::ProblemResponse,
+        rect_api::ReasonBody, rect_api::FileResponse, rect_api::EventResponse, rect_api::TextBody,
+        rect_api::StatsResponse, rect_domain::BatchInput, rect_domain::ProblemInput, rect_domain::Stats,
+        rect_sheet::ImportSummary, inbox::NotificationResponse, inbox::NotificationPage, inbox::ReadAllResponse,
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"))
+    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"), (name = "rectify", description = "整改台账"), (name = "inbox", description = "站内消息"))
 )]
 pub struct ApiDoc;
 

@@ -17,6 +17,8 @@ pub mod unit {
         pub name: String,
         pub kind: String,
         pub sort_order: i32,
+        /// 主要负责人: the last step of a deadline escalation.
+        pub principal_person_id: Option<i64>,
         pub deleted_at: Option<ChronoDateTimeUtc>,
         pub version: i32,
         pub created_at: ChronoDateTimeUtc,

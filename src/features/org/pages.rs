@@ -705,6 +705,7 @@ mod tests {
             name: name.into(),
             kind: "department".into(),
             sort_order: sort,
+            principal_person_id: None,
             deleted_at: None,
             version: 1,
             created_at: now,

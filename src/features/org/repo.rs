@@ -46,6 +46,16 @@ pub async fn list_all_units(conn: &impl ConnectionTrait) -> Result<Vec<unit::Mod
     unit::Entity::find().filter(unit::Column::DeletedAt.is_null()).all(conn).await
 }
 
+/// Units by id (any state), in path order.
+pub async fn units_by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<unit::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(unit::Entity::find().filter(unit::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
 pub async fn list_children(conn: &impl ConnectionTrait, parent: i64) -> Result<Vec<unit::Model>, DbErr> {
     unit::Entity::find()
         .filter(unit::Column::ParentId.eq(parent))
@@ -243,6 +253,24 @@ fn people_query(scope: &Scope, f: &PersonFilter) -> sea_orm::Select<person::Enti
 }
 
 /// One page of people in scope matching the filter, and the total.
+/// Active people of the units in `scope`, plus those of the units `also` (not their subtrees).
+pub async fn active_people(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    also: &[i64],
+) -> Result<Vec<person::Model>, DbErr> {
+    let mut any = sea_orm::Condition::any().add(scope.unit_condition((person::Entity, person::Column::UnitId)));
+    if !also.is_empty() {
+        any = any.add(person::Column::UnitId.is_in(also.to_vec()));
+    }
+    person::Entity::find()
+        .filter(person::Column::DeletedAt.is_null())
+        .filter(person::Column::Status.eq("active"))
+        .filter(any)
+        .all(conn)
+        .await
+}
+
 pub async fn list_people(
     conn: &impl ConnectionTrait,
     scope: &Scope,

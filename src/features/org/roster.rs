@@ -180,7 +180,7 @@ fn validate(
     let mut file_codes: HashMap<String, usize> = HashMap::new();
     if let Some(s) = units_sheet {
         for i in 0..s.rows.len() {
-            let row = Sheet::row_number(i);
+            let row = s.row_number(i);
             if s.rows[i].iter().all(|c| c.is_empty()) {
                 continue;
             }
@@ -264,7 +264,7 @@ fn validate(
     if let Some(s) = people_sheet {
         let mut staff_seen: HashMap<String, usize> = HashMap::new();
         for i in 0..s.rows.len() {
-            let row = Sheet::row_number(i);
+            let row = s.row_number(i);
             if s.rows[i].iter().all(|c| c.is_empty()) {
                 continue;
             }
@@ -514,6 +514,7 @@ mod tests {
             name: name.into(),
             headers: headers.iter().map(|s| s.to_string()).collect(),
             rows: rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect(),
+            header_at: 0,
         }
     }
 
@@ -529,6 +530,7 @@ mod tests {
             name: "市司法局".into(),
             kind: "city".into(),
             sort_order: 0,
+            principal_person_id: None,
             deleted_at: None,
             version: 1,
             created_at: now,

@@ -34,7 +34,7 @@ use crate::{
     startup::AppState,
     web::{
         Ctx, FormErrors, Layout, Pager,
-        extract::{Form, PathUuid, Query},
+        extract::{Form, FormPairs, PathUuid, Query},
         middleware::redirect_with_flash,
         render, render_status,
         respond::{XLSX, download},
@@ -803,19 +803,6 @@ async fn campaign_form(
             errors,
         },
     ))
-}
-
-/// Raw form pairs, for forms with repeated fields (checkbox lists).
-pub struct FormPairs(pub Vec<(String, String)>);
-
-impl FormPairs {
-    pub fn get(&self, k: &str) -> Option<String> {
-        self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
-    }
-
-    pub fn all(&self, k: &str) -> Vec<String> {
-        self.0.iter().filter(|(key, _)| key == k).map(|(_, v)| v.clone()).collect()
-    }
 }
 
 pub async fn campaign_new(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{
@@ -15,7 +15,6 @@ use super::{
 };
 use crate::{
     authz::{Scope, repo::settle_scope},
-    db::entity::settings,
     error::{AppError, AppResult},
     features::org::entity::{person, unit},
 };
@@ -23,11 +22,7 @@ use crate::{
 const CONFIG_KEY: &str = "risk_config";
 
 pub async fn load_config(conn: &impl ConnectionTrait) -> Result<RiskConfig, DbErr> {
-    Ok(settings::Entity::find_by_id(CONFIG_KEY.to_string())
-        .one(conn)
-        .await?
-        .and_then(|m| serde_json::from_str(&m.value).ok())
-        .unwrap_or_default())
+    crate::db::settings_get(conn, CONFIG_KEY).await
 }
 
 pub async fn save_config(
@@ -36,20 +31,7 @@ pub async fn save_config(
     by: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    settings::Entity::insert(settings::ActiveModel {
-        key: Set(CONFIG_KEY.to_string()),
-        value: Set(serde_json::to_string(cfg).expect("config serialises")),
-        updated_at: Set(now),
-        updated_by: Set(Some(by)),
-    })
-    .on_conflict(
-        OnConflict::column(settings::Column::Key)
-            .update_columns([settings::Column::Value, settings::Column::UpdatedAt, settings::Column::UpdatedBy])
-            .to_owned(),
-    )
-    .exec(conn)
-    .await?;
-    Ok(())
+    crate::db::settings_set(conn, CONFIG_KEY, cfg, by, now).await
 }
 
 // ------------------------------------------------------------------ points
@@ -99,6 +81,36 @@ pub async fn insert_point(
 
 pub async fn find_point_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<point::Model>, DbErr> {
     point::Entity::find().filter(point::Column::Uuid.eq(id)).filter(point::Column::DeletedAt.is_null()).one(conn).await
+}
+
+/// Active points of a unit and its subtree (for pickers), by unit then post.
+pub async fn points_of_unit_tree(
+    conn: &impl ConnectionTrait,
+    path: &str,
+    cap: u64,
+) -> Result<Vec<point::Model>, DbErr> {
+    point::Entity::find()
+        .filter(point::Column::DeletedAt.is_null())
+        .filter(Scope::from_paths([path.to_string()]).unit_condition((point::Entity, point::Column::UnitId)))
+        .order_by_asc(point::Column::UnitId)
+        .order_by_asc(point::Column::PostKey)
+        .limit(cap)
+        .all(conn)
+        .await
+}
+
+/// Points by id (removed ones included: a link stays readable), in the order asked.
+pub async fn points_by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<point::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = point::Entity::find().filter(point::Column::Id.is_in(ids.to_vec())).all(conn).await?;
+    rows.sort_by_key(|p| ids.iter().position(|i| *i == p.id));
+    Ok(rows)
+}
+
+pub async fn uuids_of(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<uuid::Uuid>, DbErr> {
+    Ok(points_by_ids(conn, ids).await?.into_iter().map(|p| p.uuid).collect())
 }
 
 pub async fn find_point(conn: &impl ConnectionTrait, id: i64) -> Result<Option<point::Model>, DbErr> {

@@ -22,7 +22,7 @@ use crate::{
     i18n::Catalog,
     startup::AppState,
     web::Ctx,
-    xlsx::{self, Sheet},
+    xlsx,
 };
 
 pub const SHEET: &str = "风险点清单";
@@ -155,7 +155,10 @@ pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8]) -> AppResult<Risk
     }
     let t = ctx.t();
     let sheets = xlsx::read_workbook(bytes)?;
-    let sheet = sheets.iter().find(|s| s.name.trim() == SHEET).or_else(|| sheets.first()).cloned().unwrap_or_default();
+    let mut sheet =
+        sheets.iter().find(|s| s.name.trim() == SHEET).or_else(|| sheets.first()).cloned().unwrap_or_default();
+    // A title row above the header, as printed lists have, is skipped.
+    sheet.locate_header(REQUIRED);
     let mut errors = Vec::new();
     if sheet.rows.is_empty() {
         return Err(AppError::Rows(vec![RowError {
@@ -180,7 +183,7 @@ pub async fn import(state: &AppState, ctx: &Ctx, bytes: &[u8]) -> AppResult<Risk
         org_repo::list_all_units(&state.db.read).await?.into_iter().map(|u| (u.code.clone(), u)).collect();
     let mut rows = Vec::new();
     for i in 0..sheet.rows.len() {
-        let row = Sheet::row_number(i);
+        let row = sheet.row_number(i);
         if sheet.rows[i].iter().all(|c| c.is_empty()) {
             continue;
         }
