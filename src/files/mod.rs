@@ -187,6 +187,14 @@ pub async fn read_form(mut mp: axum::extract::Multipart) -> Result<Upload, AppEr
             Ok(f) => f,
             // The body limit was reached while draining an oversized upload.
             Err(_) if refused.is_some() => break,
+            // … or before any part could be read.
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::invalid(
+                    "files",
+                    "field.files",
+                    Msg::new("files.body_too_large").arg("max", MAX_FILE_MB),
+                ));
+            }
             Err(_) => return Err(bad()),
         };
         let Some(mut field) = next else { break };
@@ -210,6 +218,11 @@ pub async fn read_form(mut mp: axum::extract::Multipart) -> Result<Upload, AppEr
                 }
                 Ok(None) => break,
                 Err(_) if refused.is_some() || over => break,
+                // The body limit: the part is too large, whatever its chunks looked like.
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    over = true;
+                    break;
+                }
                 Err(_) => return Err(bad()),
             }
         }

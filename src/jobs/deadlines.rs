@@ -24,7 +24,7 @@ use crate::{
     },
     features::{
         inbox::repo::{Outgoing, deliver},
-        org::entity::unit,
+        org::{domain::UnitKind, entity::unit},
     },
     startup::AppState,
 };
@@ -83,6 +83,39 @@ pub struct CheckReport {
     pub millis: u64,
 }
 
+/// For every unit, the principal leader its overdue matters escalate to: its own head, or for
+/// departments and justice offices the head of the bureau above them
+/// ([`UnitKind::has_own_principal`]); a unit without a recorded principal defers upwards.
+async fn principals(conn: &DatabaseConnection) -> Result<HashMap<i64, i64>, DbErr> {
+    let rows: Vec<(i64, Option<i64>, String, Option<i64>)> = unit::Entity::find()
+        .select_only()
+        .column(unit::Column::Id)
+        .column(unit::Column::ParentId)
+        .column(unit::Column::Kind)
+        .column(unit::Column::PrincipalPersonId)
+        .filter(unit::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let units: HashMap<i64, (Option<i64>, String, Option<i64>)> =
+        rows.into_iter().map(|(id, parent, kind, principal)| (id, (parent, kind, principal))).collect();
+    Ok(units.keys().filter_map(|id| escalation_principal(*id, &units).map(|p| (*id, p))).collect())
+}
+
+/// Climb from `unit` to the first unit that answers for itself and has a principal.
+fn escalation_principal(unit: i64, units: &HashMap<i64, (Option<i64>, String, Option<i64>)>) -> Option<i64> {
+    let mut cur = Some(unit);
+    for _ in 0..64 {
+        let (parent, kind, principal) = units.get(&cur?)?;
+        let own = UnitKind::parse(kind).is_none_or(|k| k.has_own_principal());
+        if own && let Some(p) = principal {
+            return Some(*p);
+        }
+        cur = *parent;
+    }
+    None
+}
+
 /// Recipients of a stage, without repeats or gaps.
 fn recipients(stage: Stage, item: &DeadlineItem, principals: &HashMap<i64, i64>) -> Vec<i64> {
     let mut out: Vec<i64> = match stage {
@@ -103,17 +136,7 @@ pub async fn run_check(state: &AppState, now: DateTime<Utc>) -> Result<CheckRepo
     // Read the calendar afresh: another server may have edited it.
     let cal: Calendar = crate::calendar::repo::load(&state.db.read).await?;
     let until = policy.yellow_until(&cal, today);
-    let principals: HashMap<i64, i64> = unit::Entity::find()
-        .select_only()
-        .column(unit::Column::Id)
-        .column(unit::Column::PrincipalPersonId)
-        .filter(unit::Column::PrincipalPersonId.is_not_null())
-        .into_tuple::<(i64, Option<i64>)>()
-        .all(&state.db.read)
-        .await?
-        .into_iter()
-        .filter_map(|(u, p)| Some((u, p?)))
-        .collect();
+    let principals = principals(&state.db.read).await?;
     let mut report = CheckReport { day: Some(today), ..Default::default() };
     // person → (yellow, red) items in their care today, for the digest.
     let mut digest: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
@@ -138,7 +161,9 @@ pub async fn run_check(state: &AppState, now: DateTime<Utc>) -> Result<CheckRepo
                 };
                 let mut everyone: Vec<i64> = Vec::new();
                 for stage in &stages {
-                    for person in recipients(*stage, item, &principals) {
+                    // Someone told at an earlier stage of this item is not told again.
+                    let told = everyone.clone();
+                    for person in recipients(*stage, item, &principals).into_iter().filter(|p| !told.contains(p)) {
                         out.push(Outgoing {
                             person_id: person,
                             kind: "deadline",
@@ -267,5 +292,22 @@ mod tests {
         assert_eq!(recipients(Stage::Red, &item(Some(1), Some(1)), &principals), vec![1], "the same person once");
         assert_eq!(recipients(Stage::Principal, &item(Some(1), None), &principals), vec![99]);
         assert!(recipients(Stage::Principal, &item(Some(1), None), &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn departments_and_justice_offices_escalate_to_their_bureau() {
+        let units = HashMap::from([
+            (1, (None, "city".to_string(), Some(100))),
+            (2, (Some(1), "department".to_string(), Some(200))),
+            (3, (Some(1), "county".to_string(), Some(300))),
+            (4, (Some(3), "justice_office".to_string(), Some(400))),
+            (5, (Some(3), "affiliated".to_string(), None)),
+        ]);
+        assert_eq!(escalation_principal(1, &units), Some(100));
+        assert_eq!(escalation_principal(2, &units), Some(100), "a 科室 answers to the bureau head");
+        assert_eq!(escalation_principal(3, &units), Some(300));
+        assert_eq!(escalation_principal(4, &units), Some(300), "a 司法所 answers to the county bureau");
+        assert_eq!(escalation_principal(5, &units), Some(300), "no principal recorded: the one above");
+        assert_eq!(escalation_principal(9, &units), None);
     }
 }

@@ -32,11 +32,10 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// This process's name in lease rows.
+/// A new name for one claim in lease rows: the process id (for operators reading the table)
+/// and a random part (two servers, or two runs, never share a name).
 pub fn holder_id() -> String {
-    use std::sync::OnceLock;
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| format!("pid{}-{}", std::process::id(), crate::crypto::random_token(4))).clone()
+    format!("pid{}-{}", std::process::id(), crate::crypto::random_token(6))
 }
 
 /// Claim `name` until `until`. With `not_done_on`, only when the job has not completed on that
@@ -70,12 +69,7 @@ pub async fn claim(
         .col_expr(entity::Column::LeaseUntil, Expr::value(until))
         .col_expr(entity::Column::UpdatedAt, Expr::value(now))
         .filter(entity::Column::Name.eq(name))
-        .filter(
-            Condition::any()
-                .add(entity::Column::LeaseUntil.is_null())
-                .add(entity::Column::LeaseUntil.lt(now))
-                .add(entity::Column::LeaseHolder.eq(holder)),
-        );
+        .filter(Condition::any().add(entity::Column::LeaseUntil.is_null()).add(entity::Column::LeaseUntil.lt(now)));
     if let Some(day) = not_done_on {
         q = q.filter(Condition::any().add(entity::Column::LastRunOn.is_null()).add(entity::Column::LastRunOn.lt(day)));
     }

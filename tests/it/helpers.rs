@@ -191,6 +191,12 @@ impl TestApp {
         }
     }
 
+    /// A second server process on the same database (exactly-once and lease tests): its own
+    /// pools, the same settings and the same clock.
+    pub async fn second_state(&self) -> AppState {
+        AppState::init(self.state.settings.clone(), Arc::new(self.clock.clone())).await.expect("second state")
+    }
+
     pub fn client(&self) -> Client {
         Client { router: self.router.clone(), cookies: HashMap::new(), csrf: None, bearer: None }
     }
@@ -360,20 +366,36 @@ impl Client {
 
     /// Upload a file as multipart `file`, token in the query string like the HTML form.
     pub async fn upload(&mut self, path: &str, filename: &str, bytes: &[u8]) -> Resp {
+        self.multipart(path, &[], &[("file", filename, bytes)]).await
+    }
+
+    /// POST a multipart form: text fields and (field, file name, bytes) parts; the CSRF token
+    /// goes in the query string like the HTML forms (or the header, for API calls).
+    pub async fn multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Resp {
         self.ensure_csrf().await;
         let boundary = "qinglianTESTboundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        for (field, filename, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let sep = if path.contains('?') { '&' } else { '?' };
-        let uri = format!("{path}{sep}_csrf={}", self.csrf.clone().unwrap_or_default());
-        let req = self
+        let token = self.csrf.clone().unwrap_or_default();
+        let uri = if self.bearer.is_some() { path.to_string() } else { format!("{path}{sep}_csrf={token}") };
+        let mut b = self
             .builder(Method::POST, &uri)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-            .body(Body::from(body))
-            .unwrap();
-        self.send(req).await
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        if self.bearer.is_none() && path.starts_with("/api/") {
+            b = b.header("x-csrf-token", token);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
     }
 
     /// Log in through the form. On success the landing page is fetched, so the client holds

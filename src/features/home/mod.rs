@@ -41,6 +41,53 @@ struct HomePage {
     today: String,
 }
 
+/// 整改台账 on the dashboard: my yellow and red problems, what waits for my verification, and
+/// the completion rate of the ledger I oversee.
+async fn rectify_cards(state: &AppState, ctx: &Ctx, stats: &mut Vec<Stat>, todos: &mut Vec<Todo>) -> AppResult<()> {
+    use crate::features::rectify::{repo, service};
+    let t = ctx.t();
+    if let Some(pid) = ctx.principal.as_ref().and_then(|p| p.person_id) {
+        let policy = crate::jobs::deadlines::load_policy(&state.db.read).await?;
+        let until = policy.yellow_until(&state.calendar(), ctx.today);
+        let (yellow, red) = repo::my_attention(&state.db.read, pid.0, ctx.today, until).await?;
+        if red > 0 {
+            todos.push(Todo {
+                text: t.fmt1("home.rect_red", "n", red),
+                href: "/rect?mine=1&colour=red".into(),
+                urgent: true,
+            });
+        }
+        if yellow > 0 {
+            todos.push(Todo {
+                text: t.fmt1("home.rect_yellow", "n", yellow),
+                href: "/rect?mine=1&colour=yellow".into(),
+                urgent: false,
+            });
+        }
+    }
+    if ctx.can(Perm::RectVerify) {
+        let n = repo::count_submitted(&state.db.read, &ctx.scope(Perm::RectVerify)).await?;
+        if n > 0 {
+            todos.push(Todo {
+                text: t.fmt1("home.rect_to_verify", "n", n),
+                href: "/rect?status=submitted".into(),
+                urgent: false,
+            });
+        }
+    }
+    if ctx.can(Perm::RectView) {
+        let totals =
+            repo::totals(&state.db.read, &service::visibility(ctx), &repo::ProblemFilter::default(), ctx.today).await?;
+        stats.push(Stat { label: t.get("home.rect_rate").into(), value: totals.rate_text(), href: Some("/rect") });
+        stats.push(Stat {
+            label: t.get("home.rect_overdue").into(),
+            value: totals.overdue.to_string(),
+            href: Some("/rect?colour=red"),
+        });
+    }
+    Ok(())
+}
+
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let p = ctx.user()?;
     let t = ctx.t();
@@ -91,6 +138,15 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
                 });
             }
         }
+    }
+    if ctx.can(Perm::RectOwn) {
+        rectify_cards(&state, &ctx, &mut stats, &mut todos).await?;
+    }
+    if ctx.unread > 0 {
+        todos.insert(
+            0,
+            Todo { text: t.fmt1("home.unread", "n", ctx.unread), href: "/inbox?unread=1".into(), urgent: false },
+        );
     }
     if ctx.can(Perm::AuditView) {
         stats.push(Stat {

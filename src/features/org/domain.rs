@@ -55,6 +55,14 @@ vocabulary!(
     } prefix "unit_kind"
 );
 
+impl UnitKind {
+    /// Whether the unit's own head is the principal leader a long-overdue matter escalates to.
+    /// 内设机构 (科室、股) and 派出机构 (司法所) answer to their bureau's principal leader.
+    pub fn has_own_principal(self) -> bool {
+        !matches!(self, UnitKind::Department | UnitKind::JusticeOffice)
+    }
+}
+
 vocabulary!(
     Gender { Male = "M", Female = "F" } prefix "gender"
 );

@@ -150,6 +150,8 @@ impl LedgerQuery {
 pub struct Row {
     pub p: problem::Model,
     pub unit: unit::Model,
+    /// "东湖区司法局 · 办公室" for units inside a bureau (many are called 办公室).
+    pub unit_label: String,
     pub owner: String,
     pub leader: String,
     pub status_key: &'static str,
@@ -168,6 +170,11 @@ pub async fn rows(state: &AppState, ctx: &Ctx, list: Vec<(problem::Model, unit::
     let ids = person_ids(&list);
     let people = repo::people_by_id(&state.db.read, ids).await?;
     let name = |id: Option<i64>| id.and_then(|i| people.get(&i)).map(|p| p.name.clone()).unwrap_or_default();
+    let mut parent_ids: Vec<i64> = list.iter().filter(|(_, u)| u.depth >= 2).filter_map(|(_, u)| u.parent_id).collect();
+    parent_ids.sort_unstable();
+    parent_ids.dedup();
+    let parents: HashMap<i64, String> =
+        org_repo::units_by_ids(&state.db.read, &parent_ids).await?.into_iter().map(|u| (u.id, u.name)).collect();
     Ok(list
         .into_iter()
         .map(|(p, unit)| {
@@ -188,6 +195,10 @@ pub async fn rows(state: &AppState, ctx: &Ctx, list: Vec<(problem::Model, unit::
                 (c.code(), c.label_key(), text)
             };
             Row {
+                unit_label: match unit.parent_id.and_then(|id| parents.get(&id)).filter(|_| unit.depth >= 2) {
+                    Some(parent) => format!("{parent} · {}", unit.name),
+                    None => unit.name.clone(),
+                },
                 owner: name(Some(p.owner_person_id)),
                 leader: name(p.leader_person_id),
                 status_key: status.label_key(),
@@ -289,7 +300,10 @@ pub async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Led
         },
         None => format!("{}（{}）", t.get("rect.sheet_title"), t.date(ctx.today)),
     };
-    let bytes = sheet::export(t, &title, &list, &people, ctx.today)?;
+    let parent_ids: Vec<i64> = list.iter().filter_map(|(_, u)| u.parent_id).collect();
+    let parents: HashMap<i64, String> =
+        org_repo::units_by_ids(&state.db.read, &parent_ids).await?.into_iter().map(|u| (u.id, u.name)).collect();
+    let bytes = sheet::export(t, &title, &list, &people, &parents, ctx.today)?;
     let ev = Event::new("rect.export", "rect_problem", "")
         .detail(serde_json::json!({"rows": list.len(), "filter": q.base_query()}));
     state.audit(&ctx.actor(), ev).await?;

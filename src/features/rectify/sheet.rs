@@ -99,10 +99,26 @@ struct Row {
     progress: String,
 }
 
-/// A unit named by code, or by a name unique among the batch's units and their subtrees.
-fn find_unit<'a>(units: &'a [unit::Model], within: &[unit::Model], s: &str) -> Result<&'a unit::Model, &'static str> {
+/// How a unit is written in the ledger: inside a bureau, the bureau's name before its own
+/// ("东湖区司法局办公室"), since many units are called 办公室.
+pub fn unit_label(u: &unit::Model, names: &HashMap<i64, String>) -> String {
+    match u.parent_id.and_then(|p| names.get(&p)).filter(|_| u.depth >= 2) {
+        Some(parent) => format!("{parent}{}", u.name),
+        None => u.name.clone(),
+    }
+}
+
+/// A unit named by code, by its ledger label, or by a name unique among the batch's units and
+/// their subtrees.
+fn find_unit<'a>(
+    units: &'a [unit::Model],
+    names: &HashMap<i64, String>,
+    within: &[unit::Model],
+    s: &str,
+) -> Result<&'a unit::Model, &'static str> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace() && *c != '·').collect();
     let inside = |u: &&unit::Model| within.iter().any(|b| u.path.starts_with(&b.path));
-    if let Some(u) = units.iter().filter(inside).find(|u| u.code == s) {
+    if let Some(u) = units.iter().filter(inside).find(|u| u.code == s || unit_label(u, names) == s) {
         return Ok(u);
     }
     let named: Vec<&unit::Model> = units.iter().filter(inside).filter(|u| u.name == s).collect();
@@ -188,6 +204,7 @@ pub async fn import(state: &AppState, ctx: &Ctx, b: &batch::Model, bytes: &[u8])
     let scope = Scope::from_paths(batch_units.iter().map(|u| u.path.clone()));
     let people = org_repo::active_people(db, &scope, &above).await?;
     let unit_by_id: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
+    let names: HashMap<i64, String> = units.iter().map(|u| (u.id, u.name.clone())).collect();
     let mut rows = Vec::new();
     for i in 0..sheet.rows.len() {
         let row = sheet.row_number(i);
@@ -200,7 +217,7 @@ pub async fn import(state: &AppState, ctx: &Ctx, b: &batch::Model, bytes: &[u8])
             err("责任单位", t.get("error.required").into());
             None
         } else {
-            match find_unit(&units, &batch_units, unit_cell) {
+            match find_unit(&units, &names, &batch_units, unit_cell) {
                 Ok(u) if manage.contains(&u.path) => Some(u),
                 Ok(_) => {
                     err("责任单位", t.get("import.unit_out_of_scope").into());
@@ -370,6 +387,7 @@ pub fn export(
     title: &str,
     rows: &[(problem::Model, unit::Model)],
     people: &HashMap<i64, person::Model>,
+    parents: &HashMap<i64, String>,
     today: chrono::NaiveDate,
 ) -> AppResult<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -409,7 +427,7 @@ pub fn export(
             p.seq.to_string(),
             p.description.clone(),
             p.measures.clone(),
-            u.name.clone(),
+            unit_label(u, parents),
             name(Some(p.owner_person_id)),
             name(p.leader_person_id),
             write_deadline(kind, &t.date(p.due_on)),
