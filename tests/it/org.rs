@@ -395,3 +395,31 @@ dual_test!(people_export_is_a_real_xlsx_limited_to_scope_and_audited, |app: &Tes
     assert!(names.contains(&"赵干部") && !names.iter().any(|n| n.contains("CANARY")));
     assert_eq!(audit_count(app, "people.export").await, 1);
 });
+
+dual_test!(a_unit_names_its_principal_leader_from_its_own_people, |app: &TestApp| async move {
+    let fx = fixture(app).await;
+    let mut sys = app.login("sysadmin", PASSWORD).await;
+    let a = fx.unit("a").uuid;
+    let r = sys
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/units/{a}"),
+            &serde_json::json!({"principal": fx.person("b_staff").uuid}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["field"], "principal");
+    let r = sys
+        .json(Method::PATCH, &format!("/api/v1/units/{a}"), &serde_json::json!({"principal": fx.person("a_head").uuid}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let u = qinglian::features::org::repo::find_unit(&app.state.db.read, fx.unit("a").id).await.unwrap().unwrap();
+    assert_eq!(u.principal_person_id, Some(fx.person("a_head").id));
+    // The edit form offers the unit's people and keeps the choice; a PATCH without it keeps it.
+    let page = sys.get(&format!("/org/units/{a}/edit")).await;
+    assert!(page.text.contains("张局长") && page.text.contains("主要负责人"), "{}", page.text);
+    sys.json(Method::PATCH, &format!("/api/v1/units/{a}"), &serde_json::json!({"sort_order": 3})).await;
+    let u = qinglian::features::org::repo::find_unit(&app.state.db.read, fx.unit("a").id).await.unwrap().unwrap();
+    assert_eq!(u.principal_person_id, Some(fx.person("a_head").id));
+    assert!(crate::helpers::audit_count(app, "unit.update").await >= 2);
+});

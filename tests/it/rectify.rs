@@ -476,7 +476,8 @@ fn ledger(rows: &[[&str; 10]]) -> Vec<u8> {
     let ws = wb.add_worksheet();
     ws.set_name("整改台账").unwrap();
     ws.merge_range(0, 0, 0, 9, "东湖区司法局巡察反馈问题整改台账", &rust_xlsxwriter::Format::new()).unwrap();
-    let head = ["序号", "问题", "整改措施", "责任单位", "责任人", "责任领导", "完成时限", "整改进展", "完成情况", "销号情况"];
+    let head =
+        ["序号", "问题", "整改措施", "责任单位", "责任人", "责任领导", "完成时限", "整改进展", "完成情况", "销号情况"];
     for (c, h) in head.iter().enumerate() {
         ws.write(1, c as u16, *h).unwrap();
     }
@@ -503,7 +504,8 @@ dual_test!(the_ledger_spreadsheet_imports_all_or_nothing_and_round_trips, |app: 
     let _ = j.get(&format!("/rect/batches/{bid}/import")).await;
     let r = j.upload(&format!("/rect/batches/{bid}/import"), "整改台账.xlsx", &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for needle in ["找不到单位“西山区司法局”", "不存在的人", "尽快", "问题", "CANARY-B-钱", "不能早于反馈日期"] {
+    for needle in ["找不到单位“西山区司法局”", "不存在的人", "尽快", "问题", "CANARY-B-钱", "不能早于反馈日期"]
+    {
         assert!(r.text.contains(needle), "{needle}: {}", r.text);
     }
     // Row numbers are those the user sees (the title is row 1, the header row 2).
@@ -521,8 +523,15 @@ dual_test!(the_ledger_spreadsheet_imports_all_or_nothing_and_round_trips, |app: 
     let list = j.get(&format!("/api/v1/rect/problems?batch={bid}&per_page=10")).await.json();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
-    assert_eq!((items[0]["kind"].as_str(), items[0]["due_on"].as_str(), items[0]["status"].as_str()), (Some("deadline"), Some("2026-06-30"), Some("in_progress")));
-    assert_eq!((items[1]["kind"].as_str(), items[1]["due_on"].as_str()), (Some("immediate"), Some("2026-05-29")), "立行立改 without a date: the report deadline");
+    assert_eq!(
+        (items[0]["kind"].as_str(), items[0]["due_on"].as_str(), items[0]["status"].as_str()),
+        (Some("deadline"), Some("2026-06-30"), Some("in_progress"))
+    );
+    assert_eq!(
+        (items[1]["kind"].as_str(), items[1]["due_on"].as_str()),
+        (Some("immediate"), Some("2026-05-29")),
+        "立行立改 without a date: the report deadline"
+    );
     assert_eq!((items[2]["kind"].as_str(), items[2]["due_on"].as_str()), (Some("long_term"), Some("2026-12-31")));
     assert_eq!(items[1]["unit_name"], "城东司法所");
     // The export has the ledger's columns under a title, and imports again into another batch.
@@ -533,7 +542,10 @@ dual_test!(the_ledger_spreadsheet_imports_all_or_nothing_and_round_trips, |app: 
     let range = wb.worksheet_range("整改台账").unwrap();
     let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(rows.len(), 5, "title, header, three problems");
-    assert_eq!(rows[1], ["序号", "问题", "整改措施", "责任单位", "责任人", "责任领导", "完成时限", "整改进展", "完成情况", "销号情况"]);
+    assert_eq!(
+        rows[1],
+        ["序号", "问题", "整改措施", "责任单位", "责任人", "责任领导", "完成时限", "整改进展", "完成情况", "销号情况"]
+    );
     assert_eq!(rows[2][6], "2026年6月30日");
     assert_eq!(rows[3][3], "东湖区司法局城东司法所");
     assert_eq!(rows[3][6], "立行立改（2026年5月29日前）");

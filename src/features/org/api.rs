@@ -139,6 +139,8 @@ pub struct UnitPatch {
     pub parent: Option<String>,
     #[serde(default, deserialize_with = "crate::fields::de_opt_string")]
     pub sort_order: Option<String>,
+    /// 主要负责人: a person of this unit (UUID); "" clears it.
+    pub principal: Option<String>,
     /// The version read; a stale version answers 409.
     #[serde(default, deserialize_with = "crate::fields::de_opt_string")]
     pub version: Option<String>,
@@ -162,6 +164,7 @@ pub async fn patch_unit(
         kind: p.kind.unwrap_or(cur.kind),
         parent: p.parent.or(cur_parent),
         sort_order: p.sort_order.or(Some(cur.sort_order.to_string())),
+        principal: p.principal,
         version: p.version.or(Some(cur.version.to_string())),
         csrf: None,
     };

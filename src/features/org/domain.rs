@@ -147,6 +147,9 @@ pub struct UnitInput {
     pub parent: Option<String>,
     #[serde(default, deserialize_with = "crate::fields::de_opt_string")]
     pub sort_order: Option<String>,
+    /// 主要负责人 (a person of this unit, UUID); blank clears it; absent leaves it unchanged.
+    #[serde(default)]
+    pub principal: Option<String>,
     /// Optimistic concurrency: the version the editor started from.
     #[serde(default, deserialize_with = "crate::fields::de_opt_string")]
     pub version: Option<String>,

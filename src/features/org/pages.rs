@@ -232,6 +232,8 @@ struct UnitFormPage {
     kinds: Vec<(&'static str, &'static str)>,
     parents: Vec<UnitOption>,
     editing: bool,
+    /// People of the unit (editing only), for 主要负责人.
+    people: Vec<(String, String)>,
 }
 
 fn kinds() -> Vec<(&'static str, &'static str)> {
@@ -252,7 +254,19 @@ async fn unit_form(
     let parents = unit_options(&units, form.parent.as_deref());
     let title = if editing { t.get("unit.edit") } else { t.get("unit.new") };
     let l = Layout::new(ctx, title, "units").crumb(t.get("unit.tree"), Some("/org/units")).crumb(title, None);
-    Ok(render_status(status, &UnitFormPage { l, action, form, errors, kinds: kinds(), parents, editing }))
+    // The unit being edited is the last segment of the action.
+    let people = match action.rsplit('/').next().and_then(|s| uuid::Uuid::parse_str(s).ok()) {
+        Some(id) if editing => match repo::find_unit_by_uuid(&state.db.read, id).await? {
+            Some(u) => repo::active_people(&state.db.read, &crate::authz::Scope::none(), &[u.id])
+                .await?
+                .into_iter()
+                .map(|p| (p.uuid.to_string(), format!("{}（{}）", p.name, p.position)))
+                .collect(),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Ok(render_status(status, &UnitFormPage { l, action, form, errors, kinds: kinds(), parents, editing, people }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -289,6 +303,10 @@ pub async fn edit_unit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): Pa
         kind: u.kind.clone(),
         parent,
         sort_order: Some(u.sort_order.to_string()),
+        principal: Some(match u.principal_person_id {
+            Some(p) => repo::find_person(&state.db.read, p).await?.map(|p| p.uuid.to_string()).unwrap_or_default(),
+            None => String::new(),
+        }),
         version: Some(u.version.to_string()),
         csrf: None,
     };

@@ -46,6 +46,16 @@ pub async fn list_all_units(conn: &impl ConnectionTrait) -> Result<Vec<unit::Mod
     unit::Entity::find().filter(unit::Column::DeletedAt.is_null()).all(conn).await
 }
 
+/// Record a unit's principal leader (主要负责人).
+pub async fn set_principal(conn: &impl ConnectionTrait, unit_id: i64, person: Option<i64>) -> Result<(), DbErr> {
+    unit::Entity::update_many()
+        .col_expr(unit::Column::PrincipalPersonId, sea_orm::sea_query::Expr::value(person))
+        .filter(unit::Column::Id.eq(unit_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Units by id (any state), in path order.
 pub async fn units_by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<unit::Model>, DbErr> {
     let mut out = Vec::new();

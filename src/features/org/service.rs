@@ -59,6 +59,7 @@ pub struct UnitAudit<'a> {
     parent_id: Option<i64>,
     sort_order: i32,
     path: &'a str,
+    principal_person_id: Option<i64>,
 }
 
 impl<'a> From<&'a unit::Model> for UnitAudit<'a> {
@@ -70,6 +71,7 @@ impl<'a> From<&'a unit::Model> for UnitAudit<'a> {
             parent_id: u.parent_id,
             sort_order: u.sort_order,
             path: &u.path,
+            principal_person_id: u.principal_person_id,
         }
     }
 }
@@ -158,8 +160,25 @@ pub async fn update_unit(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &Un
     {
         return Err(AppError::invalid("parent", "unit.parent", "org.move_into_own_subtree"));
     }
+    // The principal leader must be an active person of this very unit.
+    let principal = match input.principal.as_deref().map(str::trim) {
+        None => old.principal_person_id,
+        Some("") => None,
+        Some(s) => {
+            let bad = || AppError::invalid("principal", "unit.principal", "unit.principal_not_here");
+            let id = uuid::Uuid::parse_str(s).map_err(|_| bad())?;
+            let p = repo::find_person_by_uuid(&state.db.read, id).await?.ok_or_else(bad)?;
+            if p.unit_id != old.id || p.deleted_at.is_some() || p.status != "active" {
+                return Err(bad());
+            }
+            Some(p.id)
+        }
+    };
     let txn = state.db.begin().await?;
     repo::update_unit(&txn, old.id, &new, version, ctx.now).await?;
+    if principal != old.principal_person_id {
+        repo::set_principal(&txn, old.id, principal).await?;
+    }
     if let Some(np) = &moving_to {
         repo::move_unit(&txn, &old, np, ctx.now).await?;
     }

@@ -566,6 +566,7 @@ pub async fn batch_update(
 
 pub struct UnitStatRow {
     pub unit: unit::Model,
+    pub label: String,
     pub stats: Stats,
 }
 
@@ -601,9 +602,16 @@ pub async fn batch_show(
     let units = repo::batch_units(&state.db.read, b.id).await?;
     let stats = repo::stats_by_unit(&state.db.read, &v, Some(b.id), ctx.today).await?;
     let unit_models = org_repo::units_by_ids(&state.db.read, &stats.keys().copied().collect::<Vec<_>>()).await?;
+    let parent_ids: Vec<i64> = unit_models.iter().filter_map(|u| u.parent_id).collect();
+    let parents: HashMap<i64, String> =
+        org_repo::units_by_ids(&state.db.read, &parent_ids).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let mut by_unit: Vec<UnitStatRow> = unit_models
         .into_iter()
-        .map(|u| UnitStatRow { stats: stats.get(&u.id).copied().unwrap_or_default(), unit: u })
+        .map(|u| UnitStatRow {
+            stats: stats.get(&u.id).copied().unwrap_or_default(),
+            label: sheet::unit_label(&u, &parents),
+            unit: u,
+        })
         .collect();
     by_unit.sort_by(|a, b| a.unit.path.cmp(&b.unit.path));
     let mut totals = Stats::default();
