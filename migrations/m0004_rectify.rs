@@ -102,8 +102,9 @@ impl MigrationTrait for Migration {
         index(m, "rect_problems", "ix_rp_scope", &["unit_id", "deleted_at", "status", "due_on"], false).await?;
         // The daily deadline check: open problems by due date.
         index(m, "rect_problems", "ix_rp_status_due", &["status", "due_on"], false).await?;
-        index(m, "rect_problems", "ix_rp_owner", &["owner_person_id", "status"], false).await?;
-        index(m, "rect_problems", "ix_rp_leader", &["leader_person_id", "status"], false).await?;
+        // "Mine" (as owner, as leader) with the open statuses and the deadline window.
+        index(m, "rect_problems", "ix_rp_owner", &["owner_person_id", "status", "due_on"], false).await?;
+        index(m, "rect_problems", "ix_rp_leader", &["leader_person_id", "status", "due_on"], false).await?;
 
         m.create_table(
             Table::create()

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     dual_test,
-    helpers::{Client, ClockExt, Fixture, PASSWORD, TestApp, audit_count, fixture},
+    helpers::{Client, Fixture, PASSWORD, audit_count, fixture},
 };
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";

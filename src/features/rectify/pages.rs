@@ -264,8 +264,9 @@ pub async fn ledger(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Led
     let t = ctx.t();
     let (v, f) = q.resolve(&state, &ctx).await?;
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (list, total) = repo::list_problems(&state.db.read, &v, &f, page, PER_PAGE).await?;
     let totals = repo::totals(&state.db.read, &v, &f, ctx.today).await?;
+    let total = totals.total;
+    let list = repo::page_problems(&state.db.read, &v, &f, page, PER_PAGE).await?;
     let units = org_repo::list_units(&state.db.read, &ctx.scope(Perm::RectView)).await?;
     let (batches, _) = repo::list_batches(&state.db.read, &service::visibility(&ctx), None, 1, 200).await?;
     let l = Layout::new(&ctx, t.get("rect.title_ledger"), "rectify").crumb(t.get("nav.rectify"), None);
@@ -431,11 +432,11 @@ async fn batch_form(
     ctx: &Ctx,
     action: String,
     form: BatchInput,
-    version: String,
     errors: FormErrors,
     editing: bool,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let version = form.version.clone().unwrap_or_default();
     let t = ctx.t();
     let units = org_repo::list_units(&state.db.read, &ctx.scope(Perm::RectManage)).await?;
     let opts = crate::features::org::pages::tree_order(&units)
@@ -472,8 +473,7 @@ pub async fn batch_new(State(state): State<AppState>, ctx: Ctx) -> AppResult<Res
         feedback_on: ctx.today.to_string(),
         ..Default::default()
     };
-    batch_form(&state, &ctx, "/rect/batches".into(), form, String::new(), FormErrors::default(), false, StatusCode::OK)
-        .await
+    batch_form(&state, &ctx, "/rect/batches".into(), form, FormErrors::default(), false, StatusCode::OK).await
 }
 
 pub async fn batch_create(
@@ -490,17 +490,8 @@ pub async fn batch_create(
         )),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            batch_form(
-                &state,
-                &ctx,
-                "/rect/batches".into(),
-                form,
-                String::new(),
-                errors,
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            batch_form(&state, &ctx, "/rect/batches".into(), form, errors, false, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -519,17 +510,7 @@ pub async fn batch_edit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): P
         version: Some(b.version.to_string()),
         csrf: None,
     };
-    batch_form(
-        &state,
-        &ctx,
-        format!("/rect/batches/{id}"),
-        form,
-        b.version.to_string(),
-        FormErrors::default(),
-        true,
-        StatusCode::OK,
-    )
-    .await
+    batch_form(&state, &ctx, format!("/rect/batches/{id}"), form, FormErrors::default(), true, StatusCode::OK).await
 }
 
 pub async fn batch_update(
@@ -540,7 +521,6 @@ pub async fn batch_update(
 ) -> AppResult<Response> {
     let pairs = FormPairs(pairs);
     let form = batch_input(&pairs);
-    let version = pairs.get("version").unwrap_or_default();
     match service::update_batch(&state, &ctx, id, &form).await {
         Ok(b) => Ok(redirect_with_flash(
             &format!("/rect/batches/{}", b.uuid),
@@ -554,7 +534,6 @@ pub async fn batch_update(
                 &ctx,
                 format!("/rect/batches/{id}"),
                 form,
-                version,
                 errors,
                 true,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -666,9 +645,10 @@ async fn problem_form(
     action: String,
     form: ProblemInput,
     errors: FormErrors,
-    editing: bool,
     status: StatusCode,
 ) -> AppResult<Response> {
+    // Only an edit carries the version read.
+    let editing = form.version.is_some();
     let t = ctx.t();
     let db = &state.db.read;
     let batch_units = repo::batch_units(db, b.id).await?;
@@ -760,17 +740,8 @@ pub async fn problem_new(
         due_on: b.report_due_on.to_string(),
         ..Default::default()
     };
-    problem_form(
-        &state,
-        &ctx,
-        &b,
-        format!("/rect/batches/{id}/problems"),
-        form,
-        FormErrors::default(),
-        false,
-        StatusCode::OK,
-    )
-    .await
+    problem_form(&state, &ctx, &b, format!("/rect/batches/{id}/problems"), form, FormErrors::default(), StatusCode::OK)
+        .await
 }
 
 pub async fn problem_create(
@@ -791,7 +762,6 @@ pub async fn problem_create(
             format!("/rect/batches/{id}/problems"),
             form,
             FormErrors::default(),
-            false,
             StatusCode::OK,
         )
         .await;
@@ -809,7 +779,6 @@ pub async fn problem_create(
                 format!("/rect/batches/{id}/problems"),
                 form,
                 errors,
-                false,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -841,7 +810,7 @@ pub async fn problem_edit(State(state): State<AppState>, ctx: Ctx, PathUuid(id):
         version: Some(p.version.to_string()),
         csrf: None,
     };
-    problem_form(&state, &ctx, &b, format!("/rect/{id}"), form, FormErrors::default(), true, StatusCode::OK).await
+    problem_form(&state, &ctx, &b, format!("/rect/{id}"), form, FormErrors::default(), StatusCode::OK).await
 }
 
 pub async fn problem_update(
@@ -854,25 +823,15 @@ pub async fn problem_update(
     let form = problem_input(&pairs);
     if pairs.get("reload").is_some() {
         let (_, _, b) = service::problem_in_scope(&state, &ctx, id).await?;
-        return problem_form(
-            &state,
-            &ctx,
-            &b,
-            format!("/rect/{id}"),
-            form,
-            FormErrors::default(),
-            true,
-            StatusCode::OK,
-        )
-        .await;
+        return problem_form(&state, &ctx, &b, format!("/rect/{id}"), form, FormErrors::default(), StatusCode::OK)
+            .await;
     }
     match service::update_problem(&state, &ctx, id, &form).await {
         Ok(p) => Ok(redirect_with_flash(&format!("/rect/{}", p.uuid), "flash.saved", state.settings.secure_cookies())),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
             let (_, _, b) = service::problem_in_scope(&state, &ctx, id).await?;
-            problem_form(&state, &ctx, &b, format!("/rect/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            problem_form(&state, &ctx, &b, format!("/rect/{id}"), form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait, Func, Query},
 };
 
 use super::{
@@ -128,13 +128,12 @@ pub struct Visibility {
 }
 
 impl Visibility {
-    fn problem_condition(&self, text_search: bool) -> Condition {
+    /// Whatever the filters, a broad scope takes the scan form: the ledger's order (batch, 序号)
+    /// then comes from its index and a page stops after 20 rows (SQLite, 100k problems, the
+    /// 派驻组's first page: 171 → 1 ms), where the `IN` form sorted every visible row.
+    fn problem_condition(&self) -> Condition {
         let unit_col = (problem::Entity, problem::Column::UnitId);
-        let mut any = Condition::any().add(if text_search {
-            self.scope.scan_unit_condition(unit_col)
-        } else {
-            self.scope.unit_condition(unit_col)
-        });
+        let mut any = Condition::any().add(self.scope.scan_unit_condition(unit_col));
         if let Some(p) = self.person {
             any = any
                 .add(Expr::col((problem::Entity, problem::Column::OwnerPersonId)).eq(p))
@@ -163,7 +162,7 @@ fn batches_query(v: &Visibility, text: Option<&str>) -> sea_orm::Select<batch::E
         .from(problem::Entity)
         .and_where(Expr::col((problem::Entity, problem::Column::BatchId)).equals((batch::Entity, batch::Column::Id)))
         .and_where(Expr::col((problem::Entity, problem::Column::DeletedAt)).is_null())
-        .cond_where(v.problem_condition(false))
+        .cond_where(v.problem_condition())
         .to_owned();
     let mut q = batch::Entity::find()
         .filter(batch::Column::DeletedAt.is_null())
@@ -214,7 +213,14 @@ pub struct ProblemFilter {
     pub sort: Option<String>,
 }
 
-fn problems_query(v: &Visibility, f: &ProblemFilter) -> sea_orm::Select<problem::Entity> {
+/// How the rows will be read: counted, or one page in the ledger's order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Count,
+    Page,
+}
+
+fn problems_query(v: &Visibility, f: &ProblemFilter, read: Read) -> sea_orm::Select<problem::Entity> {
     let text = f.text.as_deref().filter(|s| !s.is_empty());
     let mut q = problem::Entity::find().filter(problem::Column::DeletedAt.is_null());
     if f.mine {
@@ -223,7 +229,7 @@ fn problems_query(v: &Visibility, f: &ProblemFilter) -> sea_orm::Select<problem:
             Condition::any().add(problem::Column::OwnerPersonId.eq(p)).add(problem::Column::LeaderPersonId.eq(p)),
         );
     } else {
-        q = q.filter(v.problem_condition(text.is_some()));
+        q = q.filter(v.problem_condition());
     }
     if let Some(b) = f.batch_id {
         q = q.filter(problem::Column::BatchId.eq(b));
@@ -236,11 +242,23 @@ fn problems_query(v: &Visibility, f: &ProblemFilter) -> sea_orm::Select<problem:
     }
     if let Some((_, from, to)) = f.colour {
         q = q.filter(problem::Column::Status.ne(Status::Closed.code()));
+        // A page over a broad scope in the ledger's order: the due-date range is written so that
+        // no index serves it (COALESCE), which keeps SQLite on the (batch, 序号) index; it then
+        // stops after a page instead of sorting every red problem of the city (33k rows: 200 →
+        // 2 ms). Counting keeps the plain form, which the (status, due_on) index serves.
+        let due = || -> Expr {
+            let col = Expr::col((problem::Entity, problem::Column::DueOn));
+            if read == Read::Page && v.scope.is_broad() && f.sort.is_none() {
+                Func::coalesce([col.clone(), col]).into()
+            } else {
+                col
+            }
+        };
         if let Some(d) = from {
-            q = q.filter(problem::Column::DueOn.gte(d));
+            q = q.filter(due().gte(d));
         }
         if let Some(d) = to {
-            q = q.filter(problem::Column::DueOn.lte(d));
+            q = q.filter(due().lte(d));
         }
     }
     if let Some(t) = text {
@@ -293,13 +311,30 @@ pub async fn list_problems(
     per_page: u64,
 ) -> Result<(Vec<(problem::Model, unit::Model)>, u64), DbErr> {
     let v = v.settled(conn).await?;
-    let total = problems_query(&v, f).count(conn).await?;
-    let rows = sorted(problems_query(&v, f), f.sort.as_deref())
+    let total = problems_query(&v, f, Read::Count).count(conn).await?;
+    let rows = sorted(problems_query(&v, f, Read::Page), f.sort.as_deref())
         .offset(page.saturating_sub(1) * per_page)
         .limit(per_page)
         .all(conn)
         .await?;
     Ok((with_units(conn, rows).await?, total))
+}
+
+/// One page of problems, without counting (the ledger page takes its total from [`totals`]).
+pub async fn page_problems(
+    conn: &impl ConnectionTrait,
+    v: &Visibility,
+    f: &ProblemFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<Vec<(problem::Model, unit::Model)>, DbErr> {
+    let v = v.settled(conn).await?;
+    let rows = sorted(problems_query(&v, f, Read::Page), f.sort.as_deref())
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    with_units(conn, rows).await
 }
 
 pub async fn export_problems(
@@ -309,7 +344,7 @@ pub async fn export_problems(
     cap: u64,
 ) -> Result<Vec<(problem::Model, unit::Model)>, DbErr> {
     let v = v.settled(conn).await?;
-    let rows = sorted(problems_query(&v, f), f.sort.as_deref()).limit(cap).all(conn).await?;
+    let rows = sorted(problems_query(&v, f, Read::Page), f.sort.as_deref()).limit(cap).all(conn).await?;
     with_units(conn, rows).await
 }
 
@@ -656,12 +691,22 @@ impl From<&StatRow> for Stats {
     }
 }
 
+/// Problems not closed and past their deadline on `today` (none without a day).
+fn overdue_sum(closed: Expr, today: Option<NaiveDate>) -> Expr {
+    match today {
+        Some(day) => Expr::case(closed.not().and(Expr::col((problem::Entity, problem::Column::DueOn)).lt(day)), 1)
+            .finally(0)
+            .sum(),
+        None => Expr::val(0i64),
+    }
+}
+
 /// Counts grouped by `key` (batch or unit) over visible problems.
 async fn grouped_stats(
     conn: &impl ConnectionTrait,
     q: sea_orm::Select<problem::Entity>,
     key: problem::Column,
-    today: NaiveDate,
+    today: Option<NaiveDate>,
 ) -> Result<HashMap<i64, Stats>, DbErr> {
     let closed = Expr::col((problem::Entity, problem::Column::Status)).eq(Status::Closed.code());
     let rows = q
@@ -681,12 +726,7 @@ async fn grouped_stats(
             .sum(),
             "on_time",
         )
-        .column_as(
-            Expr::case(closed.not().and(Expr::col((problem::Entity, problem::Column::DueOn)).lt(today)), 1)
-                .finally(0)
-                .sum(),
-            "overdue",
-        )
+        .column_as(overdue_sum(closed, today), "overdue")
         .group_by(Expr::col((problem::Entity, key)))
         .into_model::<StatRow>()
         .all(conn)
@@ -705,8 +745,9 @@ pub async fn stats_by_batch(
         return Ok(HashMap::new());
     }
     let v = v.settled(conn).await?;
-    let q = problems_query(&v, &ProblemFilter::default()).filter(problem::Column::BatchId.is_in(batch_ids.to_vec()));
-    grouped_stats(conn, q, problem::Column::BatchId, today).await
+    let q = problems_query(&v, &ProblemFilter::default(), Read::Count)
+        .filter(problem::Column::BatchId.is_in(batch_ids.to_vec()));
+    grouped_stats(conn, q, problem::Column::BatchId, Some(today)).await
 }
 
 /// Per-unit counts over the problems the caller sees (optionally one batch).
@@ -718,7 +759,7 @@ pub async fn stats_by_unit(
 ) -> Result<HashMap<i64, Stats>, DbErr> {
     let v = v.settled(conn).await?;
     let f = ProblemFilter { batch_id, ..Default::default() };
-    grouped_stats(conn, problems_query(&v, &f), problem::Column::UnitId, today).await
+    grouped_stats(conn, problems_query(&v, &f, Read::Count), problem::Column::UnitId, Some(today)).await
 }
 
 /// Counts over every problem of a batch (whoever asks): completion is a fact of the batch.
@@ -727,7 +768,7 @@ pub async fn batch_totals(conn: &impl ConnectionTrait, batch_id: i64) -> Result<
         .filter(problem::Column::DeletedAt.is_null())
         .filter(problem::Column::BatchId.eq(batch_id));
     // Only the totals and closed counts matter here; "overdue" is not asked for.
-    Ok(grouped_stats(conn, q, problem::Column::BatchId, NaiveDate::MIN).await?.remove(&batch_id).unwrap_or_default())
+    Ok(grouped_stats(conn, q, problem::Column::BatchId, None).await?.remove(&batch_id).unwrap_or_default())
 }
 
 /// Totals of the ledger the caller sees (the filter applies; `today` decides overdue).
@@ -739,7 +780,7 @@ pub async fn totals(
 ) -> Result<Stats, DbErr> {
     let v = v.settled(conn).await?;
     // Group by a constant: one row.
-    let q = problems_query(&v, f);
+    let q = problems_query(&v, f, Read::Count);
     let closed = Expr::col((problem::Entity, problem::Column::Status)).eq(Status::Closed.code());
     let row = q
         .select_only()
@@ -758,12 +799,7 @@ pub async fn totals(
             .sum(),
             "on_time",
         )
-        .column_as(
-            Expr::case(closed.not().and(Expr::col((problem::Entity, problem::Column::DueOn)).lt(today)), 1)
-                .finally(0)
-                .sum(),
-            "overdue",
-        )
+        .column_as(overdue_sum(closed, Some(today)), "overdue")
         .into_model::<StatRow>()
         .one(conn)
         .await?;
@@ -778,19 +814,25 @@ pub async fn my_attention(
     today: NaiveDate,
     yellow_until: NaiveDate,
 ) -> Result<(u64, u64), DbErr> {
-    let base = || {
-        problem::Entity::find()
+    // As owner, and as leader of problems owned by someone else: two indexed lookups instead
+    // of one OR that no index serves.
+    let base = |as_leader: bool| {
+        let q = problem::Entity::find()
             .filter(problem::Column::DeletedAt.is_null())
             .filter(problem::Column::Status.is_in([Status::Open.code(), Status::InProgress.code()]))
-            .filter(
-                Condition::any()
-                    .add(problem::Column::OwnerPersonId.eq(person))
-                    .add(problem::Column::LeaderPersonId.eq(person)),
-            )
-            .filter(problem::Column::DueOn.lte(yellow_until))
+            .filter(problem::Column::DueOn.lte(yellow_until));
+        if as_leader {
+            q.filter(problem::Column::LeaderPersonId.eq(person)).filter(problem::Column::OwnerPersonId.ne(person))
+        } else {
+            q.filter(problem::Column::OwnerPersonId.eq(person))
+        }
     };
-    let all = base().count(conn).await?;
-    let red = base().filter(problem::Column::DueOn.lt(today)).count(conn).await?;
+    let mut all = 0;
+    let mut red = 0;
+    for as_leader in [false, true] {
+        all += base(as_leader).count(conn).await?;
+        red += base(as_leader).filter(problem::Column::DueOn.lt(today)).count(conn).await?;
+    }
     Ok((all - red, red))
 }
 
