@@ -184,10 +184,6 @@ impl Settings {
         self.key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("qinglian.key"))
     }
 
-    pub fn uploads_dir(&self) -> PathBuf {
-        self.data_dir.join("files")
-    }
-
     /// Cookies get `Secure` and the `__Host-` prefix only when users reach us over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))

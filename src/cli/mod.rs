@@ -22,7 +22,7 @@ pub struct Cli {
     /// Database URL: sqlite://… or postgres://… (also DATABASE_URL).
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Data directory for the SQLite file, keys and uploads (default ./data).
+    /// Data directory for the SQLite file and the key file (default ./data).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
