@@ -7,6 +7,7 @@ mod m0001_foundation;
 mod m0002_risk;
 mod m0003_risk_scope_index;
 mod m0004_rectify;
+mod m0005_discipline;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_risk::Migration),
             Box::new(m0003_risk_scope_index::Migration),
             Box::new(m0004_rectify::Migration),
+            Box::new(m0005_discipline::Migration),
         ]
     }
 }

@@ -102,9 +102,21 @@ impl Role {
             ],
             Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
             Role::AuditAdmin => &[AuditView],
-            Role::Discipline => {
-                &[OrgView, PeopleExport, RiskView, RiskCampaign, RectOwn, RectView, RectManage, RectVerify]
-            }
+            Role::Discipline => &[
+                OrgView,
+                PeopleExport,
+                RiskView,
+                RiskCampaign,
+                RectOwn,
+                RectView,
+                RectManage,
+                RectVerify,
+                DisciplineView,
+                DisciplineManage,
+                DisciplineStats,
+                DisciplineConfig,
+                OpinionAnswer,
+            ],
             Role::Office => &[
                 OrgView,
                 PeopleManage,
@@ -116,8 +128,13 @@ impl Role {
                 RectView,
                 RectManage,
                 RectVerify,
+                DisciplineStats,
+                OpinionRequest,
             ],
-            Role::Leader => &[OrgView, PeopleExport, RiskView, RiskSignOff, RectOwn, RectView, RectProgress],
+            // Leaders see the counts of 监督执纪 for their subtree, never the records.
+            Role::Leader => {
+                &[OrgView, PeopleExport, RiskView, RiskSignOff, RectOwn, RectView, RectProgress, DisciplineStats]
+            }
             Role::Liaison => &[OrgView, RiskView, RiskManage, RiskSignOff, RectOwn, RectView, RectProgress],
             // Every cadre sees and reports on the problems they own or lead (self-service).
             Role::Cadre => &[RectOwn],
@@ -172,6 +189,18 @@ pub enum Perm {
     RectVerify,
     /// Deadline colours and escalation thresholds (shared by every module).
     DeadlineConfig,
+    /// Read clues, measures and integrity dossiers (the 派驻纪检监察组's records; every read audited).
+    DisciplineView,
+    /// Register clues and their disposal, record, edit, lift and remove measures.
+    DisciplineManage,
+    /// See the counts of 监督执纪 (四种形态 statistics) for the units in scope, never the records.
+    DisciplineStats,
+    /// The four-forms caliber, local influence periods and default deadlines of 监督执纪.
+    DisciplineConfig,
+    /// Request integrity opinions (廉政意见) on people and read the conclusions.
+    OpinionRequest,
+    /// Answer integrity-opinion requests (seeing the blockers behind each person).
+    OpinionAnswer,
 }
 
 impl Perm {
@@ -199,6 +228,12 @@ impl Perm {
             Perm::RectProgress => "rect.progress",
             Perm::RectVerify => "rect.verify",
             Perm::DeadlineConfig => "deadline.config",
+            Perm::DisciplineView => "discipline.view",
+            Perm::DisciplineManage => "discipline.manage",
+            Perm::DisciplineStats => "discipline.stats",
+            Perm::DisciplineConfig => "discipline.config",
+            Perm::OpinionRequest => "opinion.request",
+            Perm::OpinionAnswer => "opinion.answer",
         }
     }
 

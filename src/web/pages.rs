@@ -32,7 +32,7 @@ const MODULES: &[(&str, Option<&str>, &str, Option<Perm>)] = &[
     ("nav.home", Some("/"), "home", None),
     ("nav.duty", None, "duty", None),
     ("nav.risk", Some("/risk"), "risk", Some(Perm::RiskView)),
-    ("nav.discipline", None, "discipline", None),
+    ("nav.discipline", Some("/discipline"), "discipline", Some(Perm::DisciplineStats)),
     ("nav.rectify", Some("/rect"), "rectify", Some(Perm::RectOwn)),
     ("nav.reports", None, "reports", None),
     ("nav.disclosure", None, "disclosure", None),
@@ -49,6 +49,7 @@ const ADMIN: &[(&str, &str, Perm, &str)] = &[
     ("nav.calendar", "/admin/calendar", Perm::CalendarManage, "calendar"),
     ("nav.risk_settings", "/admin/risk-settings", Perm::RiskConfig, "risk_settings"),
     ("nav.deadline_settings", "/admin/deadlines", Perm::DeadlineConfig, "deadline_settings"),
+    ("nav.discipline_settings", "/discipline/settings", Perm::DisciplineConfig, "discipline_settings"),
     ("nav.policy", "/admin/policy", Perm::SecurityPolicy, "policy"),
     ("nav.audit", "/admin/audit", Perm::AuditView, "audit"),
 ];
