@@ -186,6 +186,8 @@ pub fn routes() -> Routes {
         .merge(features::risk::api_routes())
         .merge(features::rectify::routes())
         .merge(features::rectify::api_routes())
+        .merge(features::discipline::routes())
+        .merge(features::discipline::api_routes())
         .merge(features::inbox::routes())
         .merge(features::admin::routes())
         .merge(features::api::routes())

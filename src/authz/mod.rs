@@ -115,6 +115,7 @@ impl Role {
                 DisciplineManage,
                 DisciplineStats,
                 DisciplineConfig,
+                OpinionView,
                 OpinionAnswer,
             ],
             Role::Office => &[
@@ -129,6 +130,7 @@ impl Role {
                 RectManage,
                 RectVerify,
                 DisciplineStats,
+                OpinionView,
                 OpinionRequest,
             ],
             // Leaders see the counts of 监督执纪 for their subtree, never the records.
@@ -197,7 +199,9 @@ pub enum Perm {
     DisciplineStats,
     /// The four-forms caliber, local influence periods and default deadlines of 监督执纪.
     DisciplineConfig,
-    /// Request integrity opinions (廉政意见) on people and read the conclusions.
+    /// See integrity-opinion requests (廉政意见) of the units in scope and their conclusions.
+    OpinionView,
+    /// Request integrity opinions on people.
     OpinionRequest,
     /// Answer integrity-opinion requests (seeing the blockers behind each person).
     OpinionAnswer,
@@ -232,6 +236,7 @@ impl Perm {
             Perm::DisciplineManage => "discipline.manage",
             Perm::DisciplineStats => "discipline.stats",
             Perm::DisciplineConfig => "discipline.config",
+            Perm::OpinionView => "opinion.view",
             Perm::OpinionRequest => "opinion.request",
             Perm::OpinionAnswer => "opinion.answer",
         }

@@ -19,6 +19,7 @@ use crate::{
     features::{
         accounts::repo as accounts_repo,
         admin::users::{self, GrantResponse, NewUserForm, UserResponse, user_response},
+        discipline::{api as disc_api, domain as disc_domain, dossier as disc_dossier, service as disc_service},
         inbox,
         org::{api as org_api, domain, roster::ImportSummary},
         rectify::{api as rect_api, domain as rect_domain, sheet as rect_sheet},
@@ -79,6 +80,10 @@ impl Modify for Security {
         rect_api::delete_problem, rect_api::events, rect_api::progress, rect_api::submit, rect_api::return_back,
         rect_api::close, rect_api::reopen, rect_api::stats,
         inbox::api_list, inbox::api_read, inbox::api_read_all,
+        disc_api::clues, disc_api::create_clue, disc_api::clue, disc_api::update_clue, disc_api::dispose_clue,
+        disc_api::measures, disc_api::create_measure, disc_api::measure, disc_api::update_measure,
+        disc_api::delete_measure, disc_api::lift_measure, disc_api::standing, disc_api::dossier, disc_api::stats,
+        disc_api::opinions, disc_api::create_opinion, disc_api::opinion, disc_api::answer_opinion,
     ),
     components(schemas(
         ApiError, Me, org_api::UnitResponse, org_api::PersonResponse, org_api::UnitPatch, org_api::PersonPatch,
@@ -90,10 +95,16 @@ impl Modify for Security {
         rect_api::ReasonBody, rect_api::FileResponse, rect_api::EventResponse, rect_api::TextBody,
         rect_api::StatsResponse, rect_domain::BatchInput, rect_domain::ProblemInput, rect_domain::Stats,
         rect_sheet::ImportSummary, inbox::NotificationResponse, inbox::NotificationPage, inbox::ReadAllResponse,
+        disc_api::PersonRef, disc_api::ClueResponse, disc_api::PeriodResponse, disc_api::MeasureResponse,
+        disc_api::ReasonBody, disc_api::BlockerResponse, disc_api::StandingResponse, disc_api::DossierResponse,
+        disc_api::OpinionItemResponse, disc_api::OpinionResponse, disc_domain::ClueInput, disc_domain::DisposalInput,
+        disc_domain::MeasureInput, disc_domain::FormCount, disc_service::LiftInput, disc_service::RequestInput,
+        disc_service::AnswerInput, disc_service::AnswerItem, disc_service::StatsView, disc_service::StatsRow,
+        disc_dossier::Entry,
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"), (name = "rectify", description = "整改台账"), (name = "inbox", description = "站内消息"))
+    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"), (name = "rectify", description = "整改台账"), (name = "inbox", description = "站内消息"), (name = "discipline", description = "监督执纪：问题线索、处置措施、四种形态、廉政档案、廉政意见回复"))
 )]
 pub struct ApiDoc;
 

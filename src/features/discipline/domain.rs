@@ -375,6 +375,8 @@ pub struct DisciplineConfig {
     pub clue_working_days: u32,
     /// Working days to answer an integrity-opinion request, by default.
     pub opinion_working_days: u32,
+    /// 发文机关: the group's name as printed at the head of its letters.
+    pub issuer: String,
 }
 
 impl Default for DisciplineConfig {
@@ -394,6 +396,7 @@ impl Default for DisciplineConfig {
             .collect(),
             clue_working_days: 30,
             opinion_working_days: 3,
+            issuer: String::new(),
         }
     }
 }
@@ -431,6 +434,9 @@ impl DisciplineConfig {
                 "disc.clue_working_days",
                 Msg::new("error.range").arg("min", 1).arg("max", 250),
             ));
+        }
+        if self.issuer.chars().count() > 60 {
+            return Err(AppError::invalid("issuer", "disc.issuer", Msg::new("error.too_long").arg("max", 60)));
         }
         if !(1..=60).contains(&self.opinion_working_days) {
             return Err(AppError::invalid(
@@ -824,7 +830,8 @@ pub fn four_forms<G: Clone + Ord>(rows: &[(G, Kind, i64)], cfg: &DisciplineConfi
 }
 
 /// "33.3%" from per mille.
-pub fn permille_text(p: u64) -> String {
+pub fn permille_text(p: impl std::borrow::Borrow<u64>) -> String {
+    let p = *p.borrow();
     format!("{}.{}%", p / 10, p % 10)
 }
 

@@ -137,6 +137,10 @@ pub async fn find_clue_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> R
     clue::Entity::find().filter(clue::Column::Uuid.eq(id)).filter(clue::Column::DeletedAt.is_null()).one(conn).await
 }
 
+pub async fn find_clue_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<clue::Model>, DbErr> {
+    clue::Entity::find().filter(clue::Column::Code.eq(code)).filter(clue::Column::DeletedAt.is_null()).one(conn).await
+}
+
 pub async fn find_clue(conn: &impl ConnectionTrait, id: i64) -> Result<Option<clue::Model>, DbErr> {
     Ok(clue::Entity::find_by_id(id).one(conn).await?.filter(|c| c.deleted_at.is_none()))
 }
@@ -620,6 +624,23 @@ pub async fn list_requests(
         .all(conn)
         .await?;
     Ok((rows, total))
+}
+
+/// The number of people of each request.
+pub async fn item_counts(conn: &impl ConnectionTrait, request_ids: &[i64]) -> Result<HashMap<i64, u64>, DbErr> {
+    if request_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = item::Entity::find()
+        .select_only()
+        .column(item::Column::RequestId)
+        .column_as(item::Column::Id.count(), "n")
+        .filter(item::Column::RequestId.is_in(request_ids.to_vec()))
+        .group_by(item::Column::RequestId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(r, n)| (r, n as u64)).collect())
 }
 
 /// Record the answers of one request, all at once, if it is still open at the version read.

@@ -396,6 +396,14 @@ pub enum Standing {
 }
 
 impl Standing {
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::Clean => "clean",
+            Standing::InPeriod => "in_period",
+            Standing::OpenClue => "open_clue",
+        }
+    }
+
     pub fn label_key(self) -> &'static str {
         match self {
             Standing::Clean => "disc.standing_clean",
@@ -449,8 +457,7 @@ pub struct RequestInput {
 pub async fn request_in_scope(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResult<request::Model> {
     let r = repo::find_request_by_uuid(&state.db.read, id).await?.ok_or(AppError::NotFound)?;
     let u = org_repo::find_unit(&state.db.read, r.requester_unit_id).await?.ok_or(AppError::NotFound)?;
-    let ok = ctx.scope(Perm::OpinionRequest).contains(&u.path) || ctx.scope(Perm::OpinionAnswer).contains(&u.path);
-    if !ok {
+    if !sees_opinion(ctx, &u) {
         return Err(deny(state, ctx, "opinion", id).await);
     }
     Ok(r)
@@ -678,6 +685,11 @@ pub async fn answer_request(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &Ans
     repo::find_request_by_uuid(&state.db.read, id).await?.ok_or(AppError::NotFound)
 }
 
+/// Whether the caller may open requests of this requesting unit.
+pub fn sees_opinion(ctx: &Ctx, requester: &unit::Model) -> bool {
+    ctx.scope(Perm::OpinionView).contains(&requester.path)
+}
+
 /// Whether the caller sees the records behind an opinion (the discipline group) or only the
 /// conclusions (the requesting office).
 pub fn sees_records(ctx: &Ctx, requester: &unit::Model) -> bool {
@@ -687,4 +699,159 @@ pub fn sees_records(ctx: &Ctx, requester: &unit::Model) -> bool {
 /// The scope of statistics: counts only, never records.
 pub fn stats_scope(ctx: &Ctx) -> Scope {
     ctx.scope(Perm::DisciplineStats)
+}
+
+// ------------------------------------------------------------------ people named in text
+
+/// Resolve people typed as staff numbers, names or ids ("P001，张三\n李四") to people the caller
+/// may name under `perm`. Unknown, ambiguous or out-of-scope entries are a field error naming
+/// the entry (the caller cannot tell "absent" from "outside").
+pub async fn resolve_people_text(
+    state: &AppState,
+    ctx: &Ctx,
+    perm: Perm,
+    field: &'static str,
+    label: &'static str,
+    text: &str,
+) -> AppResult<Vec<uuid::Uuid>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let scope = ctx.scope(perm);
+    let mut out = Vec::new();
+    let tokens = text.split(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；' | '\n' | '\r' | '\t' | ' ' | '　'));
+    for token in tokens.map(str::trim).filter(|s| !s.is_empty()) {
+        if token.chars().count() > 60 {
+            return Err(AppError::invalid(field, label, Msg::new("error.too_long").arg("max", 60)));
+        }
+        let mut found: Vec<person::Model> = Vec::new();
+        if let Ok(id) = uuid::Uuid::parse_str(token) {
+            found.extend(org_repo::find_person_by_uuid(&state.db.read, id).await?);
+        } else if let Some(p) = org_repo::find_person_by_staff_no(&state.db.read, token).await? {
+            found.push(p);
+        } else {
+            found = person::Entity::find()
+                .filter(person::Column::Name.eq(token))
+                .filter(person::Column::DeletedAt.is_null())
+                .all(&state.db.read)
+                .await?;
+        }
+        let mut in_scope = Vec::new();
+        for p in found.into_iter().filter(|p| p.deleted_at.is_none()) {
+            if let Some(u) = org_repo::find_unit(&state.db.read, p.unit_id).await?
+                && scope.contains(&u.path)
+            {
+                in_scope.push(p);
+            }
+        }
+        match in_scope.len() {
+            0 => return Err(AppError::invalid(field, label, Msg::new("disc.person_unknown").arg("name", token))),
+            1 => {
+                if !out.contains(&in_scope[0].uuid) {
+                    out.push(in_scope[0].uuid);
+                }
+            }
+            n => {
+                return Err(AppError::invalid(
+                    field,
+                    label,
+                    Msg::new("disc.person_ambiguous").arg("name", token).arg("n", n),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How people of a record are written back into a text field: staff number, else name.
+pub fn people_text(people: &[person::Model]) -> String {
+    people.iter().map(|p| p.staff_no.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| p.name.clone())).collect::<Vec<_>>().join("，")
+}
+
+// ------------------------------------------------------------------ statistics
+
+/// One row of the four-forms table: a unit subtree (or the whole scope).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatsRow {
+    pub unit: Option<uuid::Uuid>,
+    pub unit_name: String,
+    pub forms: [super::domain::FormCount; 4],
+    /// 人次
+    pub total: u64,
+    /// 人
+    pub persons: u64,
+}
+
+/// 四种形态 statistics of a year over the caller's stats scope (narrowed to a unit subtree when
+/// asked), with one row per subtree directly under the root (the root's own people count in a
+/// "本级" row).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatsView {
+    pub year: i32,
+    pub overall: StatsRow,
+    pub groups: Vec<StatsRow>,
+}
+
+pub async fn stats(state: &AppState, ctx: &Ctx, year: i32, unit: Option<uuid::Uuid>) -> AppResult<StatsView> {
+    let mut scope = stats_scope(ctx);
+    if let Some(id) = unit {
+        scope = match org_repo::find_unit_by_uuid(&state.db.read, id).await? {
+            Some(u) if scope.contains(&u.path) => scope.narrow_to(&u.path),
+            _ => return Err(AppError::invalid("unit", "disc.unit", "org.unit_not_found")),
+        };
+    }
+    let cfg = load_config(&state.db.read).await?;
+    let units = org_repo::list_units(&state.db.read, &scope).await?;
+    let ids: std::collections::HashSet<i64> = units.iter().map(|u| u.id).collect();
+    let roots: Vec<&unit::Model> = units.iter().filter(|u| u.parent_id.is_none_or(|p| !ids.contains(&p))).collect();
+    // Groups: the children of a single root (and the root itself), or the roots.
+    let mut groups: Vec<(&unit::Model, bool)> = Vec::new();
+    if let [root] = roots.as_slice() {
+        groups.push((root, true));
+        let mut kids: Vec<&unit::Model> = units.iter().filter(|u| u.parent_id == Some(root.id)).collect();
+        kids.sort_by_key(|u| (u.sort_order, u.id));
+        groups.extend(kids.into_iter().map(|u| (u, false)));
+    } else {
+        groups.extend(roots.iter().map(|u| (*u, false)));
+    }
+    let path_of: std::collections::HashMap<i64, &str> = units.iter().map(|u| (u.id, u.path.as_str())).collect();
+    let rows = repo::stats_rows(&state.db.read, &scope, year).await?;
+    let mut tagged: Vec<(usize, Kind, i64)> = Vec::with_capacity(rows.len());
+    for (unit_id, kind, person) in rows {
+        let Some(kind) = Kind::parse(&kind) else { continue };
+        let Some(path) = path_of.get(&unit_id) else { continue };
+        // The deepest group containing the unit (a root's own row only takes its own unit).
+        let g = groups.iter().position(|(u, own)| if *own { u.id == unit_id } else { path.starts_with(u.path.as_str()) });
+        tagged.push((g.unwrap_or(usize::MAX), kind, person));
+    }
+    let st = super::domain::four_forms(&tagged, &cfg);
+    let t = ctx.t();
+    let overall = StatsRow {
+        unit: unit.filter(|_| roots.len() == 1).and(roots.first().map(|u| u.uuid)),
+        unit_name: t.get("disc.stats_all").to_string(),
+        forms: st.forms,
+        total: st.total,
+        persons: st.persons,
+    };
+    let mut out = Vec::new();
+    for (i, (u, own)) in groups.iter().enumerate() {
+        let (forms, total, persons) = match st.groups.iter().find(|(g, _)| *g == i) {
+            Some((_, f)) => {
+                let persons = {
+                    let mut ps: Vec<i64> = tagged.iter().filter(|(g, _, _)| *g == i).map(|(_, _, p)| *p).collect();
+                    ps.sort_unstable();
+                    ps.dedup();
+                    ps.len() as u64
+                };
+                (*f, f.iter().map(|c| c.count).sum(), persons)
+            }
+            None => (Default::default(), 0, 0),
+        };
+        out.push(StatsRow {
+            unit: Some(u.uuid),
+            unit_name: if *own { t.fmt1("disc.stats_own", "unit", &u.name) } else { u.name.clone() },
+            forms,
+            total,
+            persons,
+        });
+    }
+    Ok(StatsView { year, overall, groups: out })
 }

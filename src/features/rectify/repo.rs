@@ -854,3 +854,44 @@ pub async fn insert_problems_bulk(conn: &impl ConnectionTrait, rows: Vec<problem
     }
     Ok(())
 }
+
+/// Problems a person owns, leads or is named in, with the catalog key of the part they play.
+pub async fn problems_for_person(
+    conn: &impl ConnectionTrait,
+    person_id: i64,
+) -> Result<Vec<(problem::Model, &'static str)>, DbErr> {
+    let named: Vec<i64> = link::Entity::find()
+        .filter(link::Column::Kind.eq("person"))
+        .filter(link::Column::TargetId.eq(person_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| l.problem_id)
+        .collect();
+    let mut any = Condition::any()
+        .add(problem::Column::OwnerPersonId.eq(person_id))
+        .add(problem::Column::LeaderPersonId.eq(person_id));
+    if !named.is_empty() {
+        any = any.add(problem::Column::Id.is_in(named));
+    }
+    let rows = problem::Entity::find()
+        .filter(problem::Column::DeletedAt.is_null())
+        .filter(any)
+        .order_by_desc(problem::Column::Id)
+        .limit(200)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let role = if p.owner_person_id == person_id {
+                "rect.owner"
+            } else if p.leader_person_id == Some(person_id) {
+                "rect.leader"
+            } else {
+                "rect.people"
+            };
+            (p, role)
+        })
+        .collect())
+}
