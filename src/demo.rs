@@ -403,6 +403,9 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
                 .detail(serde_json::json!({"via": "demo", "seq": p.seq, "status": p.status})),
         );
     }
+    events.extend(
+        crate::features::discipline::demo::seed(&txn, &state.calendar(), &units, &people, today, ctx.now).await?,
+    );
     if extra.problems > 0 {
         let all: Vec<unit::Model> = units.values().cloned().collect();
         let mut by_unit: HashMap<i64, Vec<i64>> = HashMap::new();

@@ -186,9 +186,7 @@ fn run_xml(out: &mut String, r: &Run) {
 fn para_xml(out: &mut String, p: &Para) {
     out.push_str("<w:p><w:pPr>");
     if let Some(c) = p.rule_below {
-        out.push_str(&format!(
-            r#"<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="6" w:color="{c}"/></w:pBdr>"#
-        ));
+        out.push_str(&format!(r#"<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="6" w:color="{c}"/></w:pBdr>"#));
     }
     out.push_str(&format!(r#"<w:spacing w:after="{}" w:line="560" w:lineRule="exact"/>"#, p.after_pt * 20));
     if p.indent_chars > 0 {
@@ -303,8 +301,7 @@ impl Document {
             ("word/document.xml", self.document_xml()),
         ];
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let opts =
-            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         let fail = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("docx: {e}"));
         for (name, body) in parts.iter() {
             zip.start_file(*name, opts).map_err(|e| fail(&e))?;
@@ -327,7 +324,8 @@ const STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><
 /// The text of a .docx's main part (for tests and checks): every `<w:t>` in order.
 pub fn document_text(bytes: &[u8]) -> Result<String, AppError> {
     use std::io::Read;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| AppError::Internal(anyhow::anyhow!("docx: {e}")))?;
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| AppError::Internal(anyhow::anyhow!("docx: {e}")))?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
         .map_err(|e| AppError::Internal(anyhow::anyhow!("docx: {e}")))?
@@ -358,7 +356,12 @@ mod tests {
         let mut d = Document::new("复函");
         d.para(Para::title("关于张三等同志廉政情况的复函"));
         d.para(Para::body("A & B <c> \"d\"\u{1}"));
-        d.table(&[100, 900], &["序号", "廉政意见"], vec![vec!["1".into(), "暂未发现影响提拔任用的问题".into()]], SIZE_4);
+        d.table(
+            &[100, 900],
+            &["序号", "廉政意见"],
+            vec![vec!["1".into(), "暂未发现影响提拔任用的问题".into()]],
+            SIZE_4,
+        );
         let bytes = d.to_bytes().unwrap();
         assert_eq!(&bytes[..2], b"PK");
         let text = document_text(&bytes).unwrap();

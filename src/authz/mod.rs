@@ -137,7 +137,11 @@ impl Role {
             Role::Leader => {
                 &[OrgView, PeopleExport, RiskView, RiskSignOff, RectOwn, RectView, RectProgress, DisciplineStats]
             }
-            Role::Liaison => &[OrgView, RiskView, RiskManage, RiskSignOff, RectOwn, RectView, RectProgress],
+            // A liaison sees the 四种形态 counts of their own unit's subtree (for the unit's yearly
+            // report), never the records: clues and sanctions stay with the 派驻组.
+            Role::Liaison => {
+                &[OrgView, RiskView, RiskManage, RiskSignOff, RectOwn, RectView, RectProgress, DisciplineStats]
+            }
             // Every cadre sees and reports on the problems they own or lead (self-service).
             Role::Cadre => &[RectOwn],
         }

@@ -248,7 +248,7 @@ pub async fn settings_set<T: serde::Serialize>(
     conn: &impl ConnectionTrait,
     key: &str,
     value: &T,
-    by: i64,
+    by: impl Into<Option<i64>>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DbErr> {
     use entity::settings;
@@ -257,7 +257,7 @@ pub async fn settings_set<T: serde::Serialize>(
         key: Set(key.to_string()),
         value: Set(json),
         updated_at: Set(now),
-        updated_by: Set(Some(by)),
+        updated_by: Set(by.into()),
     })
     .on_conflict(
         OnConflict::column(settings::Column::Key)

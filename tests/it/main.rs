@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod deadlines;
 mod demo;
+mod discipline;
 mod org;
 mod permissions;
 mod rectify;

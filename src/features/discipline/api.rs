@@ -101,7 +101,11 @@ pub struct ClueParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/clues", tag = "discipline", params(ClueParams), responses((status = 200, body = Page<ClueResponse>)))]
-pub async fn clues(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ClueParams>) -> AppResult<Json<Page<ClueResponse>>> {
+pub async fn clues(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ClueParams>,
+) -> AppResult<Json<Page<ClueResponse>>> {
     let (page, per_page) = Paging { page: p.page, per_page: p.per_page }.resolve();
     let q = ClueQuery { status: p.status, source: p.source, year: p.year, q: p.q, overdue: p.overdue, page: None };
     let f = q.filter(&ctx)?;
@@ -195,16 +199,15 @@ async fn measure_response(state: &AppState, ctx: &Ctx, m: measure::Model) -> App
         None => None,
     };
     let kind = Kind::parse(&m.kind);
-    let period = service::fact(&m).and_then(|f| super::domain::periods(&[f], &cfg).into_iter().next()).map(|p| {
-        PeriodResponse {
+    let period =
+        service::fact(&m).and_then(|f| super::domain::periods(&[f], &cfg).into_iter().next()).map(|p| PeriodResponse {
             from: p.from,
             until: p.until,
             lifted: p.lifted,
             active: p.active_on(ctx.today),
             rule: p.rule.id.to_string(),
             source: p.rule.source,
-        }
-    });
+        });
     Ok(MeasureResponse {
         id: m.uuid,
         person: PersonRef { id: p.uuid, name: p.name },
@@ -226,7 +229,11 @@ async fn measure_response(state: &AppState, ctx: &Ctx, m: measure::Model) -> App
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/measures", tag = "discipline", params(MeasureQuery), responses((status = 200, body = Page<MeasureResponse>)))]
-pub async fn measures(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MeasureQuery>) -> AppResult<Json<Page<MeasureResponse>>> {
+pub async fn measures(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MeasureQuery>,
+) -> AppResult<Json<Page<MeasureResponse>>> {
     let (page, per_page) = Paging { page: q.page, per_page: q.per_page }.resolve();
     let (scope, f) = q.resolve(&state, &ctx).await?;
     let (list, total) = repo::list_measures(&state.db.read, &scope, &f, page, per_page).await?;
@@ -240,13 +247,21 @@ pub async fn measures(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
 }
 
 #[utoipa::path(post, path = "/api/v1/discipline/measures", tag = "discipline", request_body = MeasureInput, responses((status = 201, body = MeasureResponse), (status = 422)))]
-pub async fn create_measure(State(state): State<AppState>, ctx: Ctx, Json(input): Json<MeasureInput>) -> AppResult<Response> {
+pub async fn create_measure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<MeasureInput>,
+) -> AppResult<Response> {
     let m = service::create_measure(&state, &ctx, &input).await?;
     Ok((StatusCode::CREATED, Json(measure_response(&state, &ctx, m).await?)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/measures/{id}", tag = "discipline", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = MeasureResponse), (status = 404)))]
-pub async fn measure(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<MeasureResponse>> {
+pub async fn measure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+) -> AppResult<Json<MeasureResponse>> {
     let m = service::measure_in_scope(&state, &ctx, id).await?;
     service::audit_read(&state, &ctx, "measure.read", "measure", m.uuid, Some(m.unit_id)).await?;
     Ok(Json(measure_response(&state, &ctx, m).await?))
@@ -374,7 +389,11 @@ pub struct DossierResponse {
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/people/{id}/dossier", tag = "discipline", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = DossierResponse), (status = 404)))]
-pub async fn dossier(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<DossierResponse>> {
+pub async fn dossier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+) -> AppResult<Json<DossierResponse>> {
     let d = dossier_data(&state, &ctx, id).await?;
     service::audit_read(&state, &ctx, "dossier.read", "person", d.p.uuid, Some(d.unit.id)).await?;
     Ok(Json(DossierResponse {
@@ -395,7 +414,11 @@ pub struct StatsParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/stats", tag = "discipline", params(StatsParams), responses((status = 200, body = StatsView)))]
-pub async fn stats(State(state): State<AppState>, ctx: Ctx, Query(p): Query<StatsParams>) -> AppResult<Json<StatsView>> {
+pub async fn stats(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<StatsParams>,
+) -> AppResult<Json<StatsView>> {
     let q = super::pages::OverviewQuery { year: p.year, unit: p.unit };
     let (year, unit) = q.resolve(&ctx)?;
     let s = service::stats(&state, &ctx, year, unit).await?;
@@ -442,7 +465,12 @@ pub struct OpinionResponse {
     pub items: Vec<OpinionItemResponse>,
 }
 
-async fn opinion_response(state: &AppState, ctx: &Ctx, r: request::Model, with_items: bool) -> AppResult<OpinionResponse> {
+async fn opinion_response(
+    state: &AppState,
+    ctx: &Ctx,
+    r: request::Model,
+    with_items: bool,
+) -> AppResult<OpinionResponse> {
     let requester = org_repo::find_unit(&state.db.read, r.requester_unit_id).await?.ok_or(AppError::NotFound)?;
     let sees = service::sees_records(ctx, &requester);
     let items: Vec<ItemView> = if with_items { service::item_views(state, &r, ctx.today).await? } else { Vec::new() };
@@ -485,7 +513,11 @@ pub struct OpinionParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/opinions", tag = "discipline", params(OpinionParams), responses((status = 200, body = Page<OpinionResponse>)))]
-pub async fn opinions(State(state): State<AppState>, ctx: Ctx, Query(p): Query<OpinionParams>) -> AppResult<Json<Page<OpinionResponse>>> {
+pub async fn opinions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<OpinionParams>,
+) -> AppResult<Json<Page<OpinionResponse>>> {
     let (page, per_page) = Paging { page: p.page, per_page: p.per_page }.resolve();
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -510,13 +542,21 @@ pub async fn opinions(State(state): State<AppState>, ctx: Ctx, Query(p): Query<O
 }
 
 #[utoipa::path(post, path = "/api/v1/discipline/opinions", tag = "discipline", request_body = RequestInput, responses((status = 201, body = OpinionResponse), (status = 422)))]
-pub async fn create_opinion(State(state): State<AppState>, ctx: Ctx, Json(input): Json<RequestInput>) -> AppResult<Response> {
+pub async fn create_opinion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<RequestInput>,
+) -> AppResult<Response> {
     let r = service::create_request(&state, &ctx, &input).await?;
     Ok((StatusCode::CREATED, Json(opinion_response(&state, &ctx, r, true).await?)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/opinions/{id}", tag = "discipline", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = OpinionResponse), (status = 404)))]
-pub async fn opinion(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Json<OpinionResponse>> {
+pub async fn opinion(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+) -> AppResult<Json<OpinionResponse>> {
     let r = service::request_in_scope(&state, &ctx, id).await?;
     service::audit_read(&state, &ctx, "opinion.read", "opinion", r.uuid, Some(r.requester_unit_id)).await?;
     Ok(Json(opinion_response(&state, &ctx, r, true).await?))

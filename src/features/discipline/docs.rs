@@ -117,12 +117,7 @@ pub fn dossier_docx(t: &Catalog, d: &Dossier, today: NaiveDate) -> AppResult<Vec
         &[180, 320, 180, 320],
         &["姓名", &d.p.name, "单位", &d.unit.name],
         vec![
-            vec![
-                "职务".into(),
-                d.p.position.clone(),
-                "职级".into(),
-                d.p.rank.clone(),
-            ],
+            vec!["职务".into(), d.p.position.clone(), "职级".into(), d.p.rank.clone()],
             vec![
                 "政治面貌".into(),
                 d.p.political_status.clone(),
@@ -146,7 +141,15 @@ pub fn dossier_docx(t: &Catalog, d: &Dossier, today: NaiveDate) -> AppResult<Vec
         let rows = d
             .periods
             .iter()
-            .map(|p| vec![t.get(p.kind_key).to_string(), t.date(p.from), p.until.clone(), t.get(p.state_key).to_string(), p.source.clone()])
+            .map(|p| {
+                vec![
+                    t.get(p.kind_key).to_string(),
+                    t.date(p.from),
+                    p.until.clone(),
+                    t.get(p.state_key).to_string(),
+                    p.source.clone(),
+                ]
+            })
             .collect();
         doc.table(&[160, 150, 150, 120, 420], &["措施", "起", "止", "状态", "依据"], rows, SIZE_5);
     }
@@ -180,7 +183,8 @@ pub async fn reply_docx(state: &AppState, ctx: &Ctx, r: &super::entity::request:
         org_repo::units_by_ids(&state.db.read, &unit_ids).await?.into_iter().map(|u| (u.id, u.name)).collect();
     let requester = org_repo::find_unit(&state.db.read, r.requester_unit_id).await?.map(|u| u.name).unwrap_or_default();
     let cfg = super::service::load_config(&state.db.read).await?;
-    let issuer = if cfg.issuer.trim().is_empty() { t.get("disc.default_issuer").to_string() } else { cfg.issuer.clone() };
+    let issuer =
+        if cfg.issuer.trim().is_empty() { t.get("disc.default_issuer").to_string() } else { cfg.issuer.clone() };
     let names: Vec<&str> = items.iter().filter_map(|i| people.get(&i.person_id)).map(|p| p.name.as_str()).collect();
     let who = match names.as_slice() {
         [] => String::new(),

@@ -581,7 +581,10 @@ pub fn period_rule(kind: Kind, decided: NaiveDate, term_years: Option<u8>, cfg: 
             Length::Months(cfg.admonish_months),
             rule(
                 "admonish_local",
-                format!("《党政领导干部选拔任用工作条例》第二十四条；诫勉影响期{}个月（本单位设置）", cfg.admonish_months),
+                format!(
+                    "《党政领导干部选拔任用工作条例》第二十四条；诫勉影响期{}个月（本单位设置）",
+                    cfg.admonish_months
+                ),
                 "disc.effect_no_promotion",
             ),
         ),
@@ -961,7 +964,8 @@ impl NewClue {
         }
         let mut people = Vec::new();
         for s in f.people.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            let id = uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid("people", "disc.people", "disc.not_found_ref"))?;
+            let id = uuid::Uuid::parse_str(s)
+                .map_err(|_| AppError::invalid("people", "disc.people", "disc.not_found_ref"))?;
             if !people.contains(&id) {
                 people.push(id);
             }

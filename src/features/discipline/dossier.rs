@@ -18,13 +18,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{domain::Kind, repo, service};
-use crate::{
-    authz::Perm,
-    error::AppResult,
-    features::org::entity::person,
-    startup::AppState,
-    web::Ctx,
-};
+use crate::{authz::Perm, error::AppResult, features::org::entity::person, startup::AppState, web::Ctx};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -48,12 +42,7 @@ pub trait DossierSource: Send + Sync {
 
 /// Every source, in the order they are asked.
 pub fn sources() -> Vec<Box<dyn DossierSource>> {
-    vec![
-        Box::new(Measures),
-        Box::new(Clues),
-        Box::new(Opinions),
-        Box::new(crate::features::rectify::dossier::Problems),
-    ]
+    vec![Box::new(Measures), Box::new(Clues), Box::new(Opinions), Box::new(crate::features::rectify::dossier::Problems)]
 }
 
 /// The whole timeline, newest first.

@@ -3,6 +3,8 @@
 //! periods by versioned rules, the integrity dossier (廉政档案) and integrity opinions
 //! (廉政意见回复). The records belong to the 派驻纪检监察组; leaders see counts only.
 
+pub mod api;
+pub mod demo;
 pub mod docs;
 pub mod domain;
 pub mod dossier;
@@ -10,7 +12,6 @@ pub mod entity;
 pub mod pages;
 pub mod repo;
 pub mod service;
-pub mod api;
 
 use crate::{
     authz::{Access, Perm},

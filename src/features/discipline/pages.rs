@@ -165,7 +165,11 @@ pub async fn overview(State(state): State<AppState>, ctx: Ctx, Query(q): Query<O
     }))
 }
 
-pub async fn stats_export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<OverviewQuery>) -> AppResult<Response> {
+pub async fn stats_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<OverviewQuery>,
+) -> AppResult<Response> {
     let (year, unit) = q.resolve(&ctx)?;
     let s = service::stats(&state, &ctx, year, unit).await?;
     let bytes = docs::stats_xlsx(ctx.t(), &s)?;
@@ -217,11 +221,16 @@ impl ClueQuery {
     }
 
     fn base_query(&self) -> String {
-        let pairs: Vec<(&str, &str)> =
-            [("status", &self.status), ("source", &self.source), ("year", &self.year), ("q", &self.q), ("overdue", &self.overdue)]
-                .into_iter()
-                .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
-                .collect();
+        let pairs: Vec<(&str, &str)> = [
+            ("status", &self.status),
+            ("source", &self.source),
+            ("year", &self.year),
+            ("q", &self.q),
+            ("overdue", &self.overdue),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
+        .collect();
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 }
@@ -280,7 +289,8 @@ pub async fn clues(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Clue
     let f = q.filter(&ctx)?;
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let (list, total) = repo::list_clues(&state.db.read, &ctx.scope(Perm::DisciplineView), &f, page, PER_PAGE).await?;
-    let ev = Event::new("clue.list", "clue", "").detail(serde_json::json!({"filter": q.base_query(), "rows": list.len()}));
+    let ev =
+        Event::new("clue.list", "clue", "").detail(serde_json::json!({"filter": q.base_query(), "rows": list.len()}));
     state.audit(&ctx.actor(), ev).await?;
     Ok(render(&CluesPage {
         l: layout(&ctx, t.get("disc.title_clues")),
@@ -352,8 +362,8 @@ async fn clue_form(
 }
 
 async fn clue_input(state: &AppState, ctx: &Ctx, f: &ClueForm) -> AppResult<ClueInput> {
-    let people = service::resolve_people_text(state, ctx, Perm::DisciplineManage, "people", "disc.people", &f.people)
-        .await?;
+    let people =
+        service::resolve_people_text(state, ctx, Perm::DisciplineManage, "people", "disc.people", &f.people).await?;
     Ok(ClueInput {
         source: f.source.clone(),
         summary: f.summary.clone(),
@@ -429,8 +439,16 @@ pub async fn clue_update(
         )),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            clue_form(&state, &ctx, format!("/discipline/clues/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            clue_form(
+                &state,
+                &ctx,
+                format!("/discipline/clues/{id}"),
+                form,
+                errors,
+                true,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -532,7 +550,8 @@ impl MeasureQuery {
     pub async fn resolve(&self, state: &AppState, ctx: &Ctx) -> AppResult<(crate::authz::Scope, MeasureFilter)> {
         let mut scope = ctx.scope(Perm::DisciplineView);
         if let Some(u) = opt(&self.unit) {
-            let id = uuid::Uuid::parse_str(&u).map_err(|_| AppError::invalid("unit", "disc.unit", "org.unit_not_found"))?;
+            let id =
+                uuid::Uuid::parse_str(&u).map_err(|_| AppError::invalid("unit", "disc.unit", "org.unit_not_found"))?;
             scope = match org_repo::find_unit_by_uuid(&state.db.read, id).await? {
                 Some(unit) => scope.narrow_to(&unit.path),
                 None => crate::authz::Scope::none(),
@@ -546,7 +565,11 @@ impl MeasureQuery {
             None => None,
             Some(c) if Category::ALL.iter().any(|x| x.code() == c) => Some(c),
             Some(c) => {
-                return Err(AppError::invalid("category", "disc.category", Msg::new("error.bad_choice").arg("value", &c)));
+                return Err(AppError::invalid(
+                    "category",
+                    "disc.category",
+                    Msg::new("error.bad_choice").arg("value", &c),
+                ));
             }
         };
         let mut kinds = match opt(&self.kind) {
@@ -671,7 +694,11 @@ pub async fn measures(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
     }))
 }
 
-pub async fn measures_export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MeasureQuery>) -> AppResult<Response> {
+pub async fn measures_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MeasureQuery>,
+) -> AppResult<Response> {
     let (scope, f) = q.resolve(&state, &ctx).await?;
     let list = repo::export_measures(&state.db.read, &scope, &f, EXPORT_CAP).await?;
     let rows = measure_rows(&state, &ctx, list).await?;
@@ -769,7 +796,11 @@ pub struct NewMeasureQuery {
     pub clue: Option<String>,
 }
 
-pub async fn measure_new(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NewMeasureQuery>) -> AppResult<Response> {
+pub async fn measure_new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NewMeasureQuery>,
+) -> AppResult<Response> {
     let mut form = MeasureForm { kind: Kind::TalkReminder.code().into(), ..Default::default() };
     if let Some(id) = opt(&q.person).and_then(|s| uuid::Uuid::parse_str(&s).ok())
         && let Some(p) = org_repo::find_person_by_uuid(&state.db.read, id).await?
@@ -784,7 +815,11 @@ pub async fn measure_new(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
     measure_form(&ctx, "/discipline/measures".into(), form, FormErrors::default(), false, StatusCode::OK).await
 }
 
-pub async fn measure_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<MeasureForm>) -> AppResult<Response> {
+pub async fn measure_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<MeasureForm>,
+) -> AppResult<Response> {
     let r = match measure_input(&state, &ctx, &form).await {
         Ok(input) => service::create_measure(&state, &ctx, &input).await,
         Err(e) => Err(e),
@@ -797,7 +832,8 @@ pub async fn measure_create(State(state): State<AppState>, ctx: Ctx, Form(form):
         )),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            measure_form(&ctx, "/discipline/measures".into(), form, errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
+            measure_form(&ctx, "/discipline/measures".into(), form, errors, false, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
     }
 }
@@ -843,8 +879,15 @@ pub async fn measure_update(
         )),
         Err(e) => {
             let errors = FormErrors::from_error(e, ctx.t())?;
-            measure_form(&ctx, format!("/discipline/measures/{id}"), form, errors, true, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            measure_form(
+                &ctx,
+                format!("/discipline/measures/{id}"),
+                form,
+                errors,
+                true,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -1077,14 +1120,7 @@ pub async fn dossier_data(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppRes
         })
         .collect();
     let entries = dossier::timeline(state, ctx, &p).await?;
-    Ok(Dossier {
-        standing: Standing::of(&blockers),
-        active: blocker_views(t, &blockers),
-        periods,
-        entries,
-        p,
-        unit,
-    })
+    Ok(Dossier { standing: Standing::of(&blockers), active: blocker_views(t, &blockers), periods, entries, p, unit })
 }
 
 #[derive(Template)]
@@ -1152,27 +1188,24 @@ pub async fn opinions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<O
     let status = match opt(&q.status) {
         None => None,
         Some(s) if s == "open" || s == "answered" => Some(s),
-        Some(s) => return Err(AppError::invalid("status", "disc.status", Msg::new("error.bad_choice").arg("value", &s))),
+        Some(s) => {
+            return Err(AppError::invalid("status", "disc.status", Msg::new("error.bad_choice").arg("value", &s)));
+        }
     };
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let (list, total) =
         repo::list_requests(&state.db.read, &ctx.scope(Perm::OpinionView), status.as_deref(), page, PER_PAGE).await?;
-    let units: std::collections::HashMap<i64, String> = org_repo::units_by_ids(
-        &state.db.read,
-        &list.iter().map(|r| r.requester_unit_id).collect::<Vec<_>>(),
-    )
-    .await?
-    .into_iter()
-    .map(|u| (u.id, u.name))
-    .collect();
+    let units: std::collections::HashMap<i64, String> =
+        org_repo::units_by_ids(&state.db.read, &list.iter().map(|r| r.requester_unit_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
     let counts = repo::item_counts(&state.db.read, &list.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let mut rows = Vec::with_capacity(list.len());
     for r in list {
-        let (colour, _, remaining) = if r.status == "open" {
-            colour_of(&state, &ctx, r.needed_by).await?
-        } else {
-            ("", "", String::new())
-        };
+        let (colour, _, remaining) =
+            if r.status == "open" { colour_of(&state, &ctx, r.needed_by).await? } else { ("", "", String::new()) };
         rows.push(RequestRow {
             purpose_key: Purpose::parse(&r.purpose).map(|p| p.label_key()).unwrap_or(""),
             unit: units.get(&r.requester_unit_id).cloned().unwrap_or_default(),
@@ -1183,7 +1216,8 @@ pub async fn opinions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<O
             r,
         });
     }
-    let ev = Event::new("opinion.list", "opinion", "").detail(serde_json::json!({"status": status, "rows": rows.len()}));
+    let ev =
+        Event::new("opinion.list", "opinion", "").detail(serde_json::json!({"status": status, "rows": rows.len()}));
     state.audit(&ctx.actor(), ev).await?;
     let status = status.unwrap_or_default();
     Ok(render(&OpinionsPage {
@@ -1227,7 +1261,13 @@ struct RequestFormPage {
     default_days: u32,
 }
 
-async fn request_form(state: &AppState, ctx: &Ctx, form: RequestForm, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn request_form(
+    state: &AppState,
+    ctx: &Ctx,
+    form: RequestForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let t = ctx.t();
     let cfg = service::load_config(&state.db.read).await?;
     Ok(render_status(
@@ -1247,7 +1287,11 @@ pub async fn opinion_new(State(state): State<AppState>, ctx: Ctx) -> AppResult<R
     request_form(&state, &ctx, form, FormErrors::default(), StatusCode::OK).await
 }
 
-pub async fn opinion_create(State(state): State<AppState>, ctx: Ctx, Form(form): Form<RequestForm>) -> AppResult<Response> {
+pub async fn opinion_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<RequestForm>,
+) -> AppResult<Response> {
     let r = async {
         let people =
             service::resolve_people_text(&state, &ctx, Perm::OpinionRequest, "people", "disc.people", &form.people)
@@ -1330,7 +1374,13 @@ async fn opinion_page(
             ItemRow {
                 blockers: if sees_records { blocker_views(t, &v.blockers) } else { Vec::new() },
                 suggested_key: v.suggested.label_key(),
-                conclusion_key: v.item.conclusion.as_deref().and_then(Conclusion::parse).map(|c| c.label_key()).unwrap_or(""),
+                conclusion_key: v
+                    .item
+                    .conclusion
+                    .as_deref()
+                    .and_then(Conclusion::parse)
+                    .map(|c| c.label_key())
+                    .unwrap_or(""),
                 chosen,
                 reason,
                 v,

@@ -179,7 +179,9 @@ fn clues_query(scope: &Scope, f: &ClueFilter) -> sea_orm::Select<clue::Entity> {
     let people = Query::select()
         .expr(Expr::val(1))
         .from(clue_person::Entity)
-        .and_where(Expr::col((clue_person::Entity, clue_person::Column::ClueId)).equals((clue::Entity, clue::Column::Id)))
+        .and_where(
+            Expr::col((clue_person::Entity, clue_person::Column::ClueId)).equals((clue::Entity, clue::Column::Id)),
+        )
         .cond_where(scope.unit_condition((clue_person::Entity, clue_person::Column::UnitId)))
         .to_owned();
     let mut q = clue::Entity::find().filter(clue::Column::DeletedAt.is_null()).filter(Expr::exists(people));
@@ -270,7 +272,11 @@ pub async fn clues_of_person(conn: &impl ConnectionTrait, person_id: i64) -> Res
 }
 
 /// Clues not concluded, in scope, and their count past the deadline (home page, overview).
-pub async fn open_clue_counts(conn: &impl ConnectionTrait, scope: &Scope, today: NaiveDate) -> Result<(u64, u64), DbErr> {
+pub async fn open_clue_counts(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<(u64, u64), DbErr> {
     let scope = settle_scope(conn, scope).await?;
     let open = |f: ClueFilter| clues_query(&scope, &f).filter(clue::Column::Status.ne(ClueStatus::Concluded.code()));
     let all = open(ClueFilter::default()).count(conn).await?;
@@ -402,7 +408,10 @@ pub async fn soft_delete_measure(
     Ok(())
 }
 
-pub async fn find_measure_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<measure::Model>, DbErr> {
+pub async fn find_measure_by_uuid(
+    conn: &impl ConnectionTrait,
+    id: uuid::Uuid,
+) -> Result<Option<measure::Model>, DbErr> {
     measure::Entity::find()
         .filter(measure::Column::Uuid.eq(id))
         .filter(measure::Column::DeletedAt.is_null())
@@ -590,7 +599,10 @@ pub async fn insert_request(
     Ok(r)
 }
 
-pub async fn find_request_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<request::Model>, DbErr> {
+pub async fn find_request_by_uuid(
+    conn: &impl ConnectionTrait,
+    id: uuid::Uuid,
+) -> Result<Option<request::Model>, DbErr> {
     request::Entity::find().filter(request::Column::Uuid.eq(id)).one(conn).await
 }
 
@@ -650,7 +662,7 @@ pub async fn answer(
     answers: &[(i64, super::domain::Conclusion, super::domain::Conclusion, String, String, String)],
     reply_doc_no: &str,
     answered_on: NaiveDate,
-    by: i64,
+    by: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let res = request::Entity::update_many()
@@ -699,7 +711,10 @@ pub async fn open_request_counts(
 }
 
 /// Answered items about a person (for the dossier).
-pub async fn items_of_person(conn: &impl ConnectionTrait, person_id: i64) -> Result<Vec<(item::Model, request::Model)>, DbErr> {
+pub async fn items_of_person(
+    conn: &impl ConnectionTrait,
+    person_id: i64,
+) -> Result<Vec<(item::Model, request::Model)>, DbErr> {
     let items = item::Entity::find()
         .filter(item::Column::PersonId.eq(person_id))
         .filter(item::Column::Conclusion.is_not_null())

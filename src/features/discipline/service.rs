@@ -52,7 +52,14 @@ fn by(ctx: &Ctx) -> Option<i64> {
 }
 
 /// Record a read of a discipline record (every read is audited).
-pub async fn audit_read(state: &AppState, ctx: &Ctx, event: &'static str, object: &'static str, id: impl ToString, unit: Option<i64>) -> AppResult<()> {
+pub async fn audit_read(
+    state: &AppState,
+    ctx: &Ctx,
+    event: &'static str,
+    object: &'static str,
+    id: impl ToString,
+    unit: Option<i64>,
+) -> AppResult<()> {
     state.audit(&ctx.actor(), Event::new(event, object, id).unit(unit)).await?;
     Ok(())
 }
@@ -83,7 +90,8 @@ async fn person_field(
     id: uuid::Uuid,
 ) -> AppResult<(person::Model, unit::Model)> {
     let bad = || AppError::invalid(field, label, "disc.person_out_of_scope");
-    let p = org_repo::find_person_by_uuid(&state.db.read, id).await?.filter(|p| p.deleted_at.is_none()).ok_or_else(bad)?;
+    let p =
+        org_repo::find_person_by_uuid(&state.db.read, id).await?.filter(|p| p.deleted_at.is_none()).ok_or_else(bad)?;
     let u = org_repo::find_unit(&state.db.read, p.unit_id).await?.ok_or_else(bad)?;
     if !ctx.scope(perm).contains(&u.path) {
         return Err(bad());
@@ -267,7 +275,12 @@ pub async fn create_measure(state: &AppState, ctx: &Ctx, f: &MeasureInput) -> Ap
 
 /// Editing is allowed after an opinion relied on the measure; the opinion then shows that its
 /// basis changed (the version it saw is kept in the answer).
-pub async fn update_measure(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &MeasureInput) -> AppResult<measure::Model> {
+pub async fn update_measure(
+    state: &AppState,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    f: &MeasureInput,
+) -> AppResult<measure::Model> {
     let old = measure_in_scope(state, ctx, id).await?;
     let new = NewMeasure::parse(f, ctx.today)?;
     let r = resolve_measure(state, ctx, &new).await?;
@@ -355,11 +368,7 @@ pub struct Basis {
 }
 
 /// The blockers for a person on a day, with the records (kind, id, version) they come from.
-pub async fn blockers(
-    state: &AppState,
-    person_id: i64,
-    on: NaiveDate,
-) -> AppResult<(Vec<Blocker>, Basis)> {
+pub async fn blockers(state: &AppState, person_id: i64, on: NaiveDate) -> AppResult<(Vec<Blocker>, Basis)> {
     let cfg = load_config(&state.db.read).await?;
     let measures = repo::measures_of_person(&state.db.read, person_id).await?;
     let facts: Vec<MeasureFact> = measures.iter().filter_map(fact).collect();
@@ -484,7 +493,8 @@ pub async fn create_request(state: &AppState, ctx: &Ctx, f: &RequestInput) -> Ap
     };
     let mut ids = Vec::new();
     for s in f.people.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let id = uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid("people", "disc.people", "disc.not_found_ref"))?;
+        let id =
+            uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid("people", "disc.people", "disc.not_found_ref"))?;
         let (p, _) = person_field(state, ctx, Perm::OpinionRequest, "people", "disc.people", id).await?;
         if !ids.contains(&p.id) {
             ids.push(p.id);
@@ -645,7 +655,11 @@ pub async fn answer_request(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &Ans
         let p = people.get(&i.person_id).ok_or(AppError::NotFound)?;
         let pu = org_repo::find_unit(&state.db.read, p.unit_id).await?.ok_or(AppError::NotFound)?;
         if !view.contains(&pu.path) {
-            return Err(AppError::invalid("items", "disc.people", Msg::new("disc.answer_out_of_scope").arg("name", &p.name)));
+            return Err(AppError::invalid(
+                "items",
+                "disc.people",
+                Msg::new("disc.answer_out_of_scope").arg("name", &p.name),
+            ));
         }
         let given = f.items.iter().find(|a| a.person.trim() == p.uuid.to_string());
         let (blockers, basis) = blockers(state, p.id, ctx.today).await?;
@@ -665,7 +679,11 @@ pub async fn answer_request(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &Ans
             ));
         }
         if reason.chars().count() > 1000 {
-            return Err(AppError::invalid("items", "disc.override_reason", Msg::new("error.too_long").arg("max", 1000)));
+            return Err(AppError::invalid(
+                "items",
+                "disc.override_reason",
+                Msg::new("error.too_long").arg("max", 1000),
+            ));
         }
         let stored = serde_json::json!({"blockers": blockers, "records": basis.records});
         detail.push(serde_json::json!({
@@ -676,7 +694,7 @@ pub async fn answer_request(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &Ans
     }
     let by = ctx.user()?.user_id.0;
     let txn = state.db.begin().await?;
-    repo::answer(&txn, &r, &answers, &reply_doc_no, ctx.today, by, ctx.now).await?;
+    repo::answer(&txn, &r, &answers, &reply_doc_no, ctx.today, Some(by), ctx.now).await?;
     let ev = Event::new("opinion.answer", "opinion", r.uuid)
         .unit(r.requester_unit_id)
         .detail(serde_json::json!({"reply_doc_no": reply_doc_no, "items": detail}));
@@ -763,7 +781,11 @@ pub async fn resolve_people_text(
 
 /// How people of a record are written back into a text field: staff number, else name.
 pub fn people_text(people: &[person::Model]) -> String {
-    people.iter().map(|p| p.staff_no.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| p.name.clone())).collect::<Vec<_>>().join("，")
+    people
+        .iter()
+        .map(|p| p.staff_no.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| p.name.clone()))
+        .collect::<Vec<_>>()
+        .join("，")
 }
 
 // ------------------------------------------------------------------ statistics
@@ -819,7 +841,8 @@ pub async fn stats(state: &AppState, ctx: &Ctx, year: i32, unit: Option<uuid::Uu
         let Some(kind) = Kind::parse(&kind) else { continue };
         let Some(path) = path_of.get(&unit_id) else { continue };
         // The deepest group containing the unit (a root's own row only takes its own unit).
-        let g = groups.iter().position(|(u, own)| if *own { u.id == unit_id } else { path.starts_with(u.path.as_str()) });
+        let g =
+            groups.iter().position(|(u, own)| if *own { u.id == unit_id } else { path.starts_with(u.path.as_str()) });
         tagged.push((g.unwrap_or(usize::MAX), kind, person));
     }
     let st = super::domain::four_forms(&tagged, &cfg);

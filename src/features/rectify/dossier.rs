@@ -7,7 +7,10 @@ use super::{domain::Status, repo, service};
 use crate::{
     authz::Perm,
     error::AppResult,
-    features::{discipline::dossier::{DossierSource, Entry}, org::entity::person},
+    features::{
+        discipline::dossier::{DossierSource, Entry},
+        org::entity::person,
+    },
     startup::AppState,
     web::Ctx,
 };
@@ -32,7 +35,12 @@ impl DossierSource for Problems {
             out.push(Entry {
                 date: p.created_at.date_naive(),
                 module: "disc.src_rect",
-                title: format!("{}（{}，{}）", p.description.chars().take(40).collect::<String>(), t.get(role), t.get(status.label_key())),
+                title: format!(
+                    "{}（{}，{}）",
+                    p.description.chars().take(40).collect::<String>(),
+                    t.get(role),
+                    t.get(status.label_key())
+                ),
                 detail: t.fmt1("disc.rect_due", "date", t.date(p.due_on)),
                 href: Some(format!("/rect/{}", p.uuid)),
                 open: status != Status::Closed,

@@ -7,8 +7,8 @@
 pub mod api;
 pub mod deadlines;
 pub mod demo;
-pub mod dossier;
 pub mod domain;
+pub mod dossier;
 pub mod entity;
 pub mod pages;
 pub mod repo;
