@@ -118,12 +118,7 @@ pub fn dossier_docx(t: &Catalog, d: &Dossier, today: NaiveDate) -> AppResult<Vec
         &["姓名", &d.p.name, "单位", &d.unit.name],
         vec![
             vec!["职务".into(), d.p.position.clone(), "职级".into(), d.p.rank.clone()],
-            vec![
-                "政治面貌".into(),
-                d.p.political_status.clone(),
-                "当前状态".into(),
-                t.get(d.standing.label_key()).to_string(),
-            ],
+            vec!["政治面貌".into(), d.political.clone(), "当前状态".into(), t.get(d.standing.label_key()).to_string()],
         ],
         SIZE_S4,
     );

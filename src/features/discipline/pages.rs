@@ -194,7 +194,8 @@ pub struct ClueQuery {
 
 impl ClueQuery {
     pub fn filter(&self, ctx: &Ctx) -> AppResult<ClueFilter> {
-        let status = match opt(&self.status) {
+        let open_only = self.status.as_deref() == Some("open");
+        let status = match opt(&self.status).filter(|s| s != "open") {
             None => None,
             Some(s) => Some(ClueStatus::parse(&s).ok_or_else(|| {
                 AppError::invalid("status", "disc.status", Msg::new("error.bad_choice").arg("value", &s))
@@ -213,6 +214,7 @@ impl ClueQuery {
         };
         Ok(ClueFilter {
             status,
+            open_only,
             source,
             year,
             text: opt(&self.q).map(|s| s.chars().take(60).collect()),
@@ -297,7 +299,9 @@ pub async fn clues(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Clue
         tabs: tabs(&ctx, "clues"),
         rows: clue_rows(&state, &ctx, list).await?,
         pager: Pager { page, per_page: PER_PAGE, total, base_query: q.base_query() },
-        statuses: ClueStatus::ALL.iter().map(|s| (s.code(), s.label_key())).collect(),
+        statuses: std::iter::once(("open", "disc.clue_open"))
+            .chain(ClueStatus::ALL.iter().map(|s| (s.code(), s.label_key())))
+            .collect(),
         sources: ClueSource::ALL.iter().map(|s| (s.code(), s.label_key())).collect(),
         can_manage: ctx.can(Perm::DisciplineManage),
         q,
@@ -1044,6 +1048,8 @@ pub async fn people(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Peo
 pub struct Dossier {
     pub p: person::Model,
     pub unit: unit::Model,
+    pub rank: String,
+    pub political: String,
     pub standing: Standing,
     pub active: Vec<BlockerView>,
     pub periods: Vec<PeriodView>,
@@ -1120,7 +1126,19 @@ pub async fn dossier_data(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppRes
         })
         .collect();
     let entries = dossier::timeline(state, ctx, &p).await?;
-    Ok(Dossier { standing: Standing::of(&blockers), active: blocker_views(t, &blockers), periods, entries, p, unit })
+    use crate::features::org::domain::{PoliticalStatus, Rank};
+    Ok(Dossier {
+        rank: Rank::parse(&p.rank).map(|r| t.get(r.label_key()).to_string()).unwrap_or_default(),
+        political: PoliticalStatus::parse(&p.political_status)
+            .map(|r| t.get(r.label_key()).to_string())
+            .unwrap_or_default(),
+        standing: Standing::of(&blockers),
+        active: blocker_views(t, &blockers),
+        periods,
+        entries,
+        p,
+        unit,
+    })
 }
 
 #[derive(Template)]
@@ -1456,7 +1474,7 @@ pub async fn opinion_answer(
     match service::answer_request(&state, &ctx, id, &input).await {
         Ok(r) => Ok(redirect_with_flash(
             &format!("/discipline/opinions/{}", r.uuid),
-            "disc.flash_answered",
+            "flash.answered",
             state.settings.secure_cookies(),
         )),
         Err(e) => {

@@ -168,6 +168,8 @@ pub async fn clue_in_scope(conn: &impl ConnectionTrait, scope: &Scope, clue_id: 
 #[derive(Debug, Clone, Default)]
 pub struct ClueFilter {
     pub status: Option<ClueStatus>,
+    /// Only clues not concluded.
+    pub open_only: bool,
     pub source: Option<String>,
     pub year: Option<i32>,
     pub text: Option<String>,
@@ -187,6 +189,9 @@ fn clues_query(scope: &Scope, f: &ClueFilter) -> sea_orm::Select<clue::Entity> {
     let mut q = clue::Entity::find().filter(clue::Column::DeletedAt.is_null()).filter(Expr::exists(people));
     if let Some(s) = f.status {
         q = q.filter(clue::Column::Status.eq(s.code()));
+    }
+    if f.open_only {
+        q = q.filter(clue::Column::Status.ne(ClueStatus::Concluded.code()));
     }
     if let Some(s) = f.source.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(clue::Column::Source.eq(s));

@@ -41,6 +41,35 @@ struct HomePage {
     today: String,
 }
 
+/// 监督执纪 on the dashboard: integrity opinions waiting for an answer (late ones urgent) and
+/// clues past their handling deadline, for the group; a requesting office sees its late ones.
+async fn discipline_cards(state: &AppState, ctx: &Ctx, todos: &mut Vec<Todo>) -> AppResult<()> {
+    use crate::features::discipline::repo;
+    let t = ctx.t();
+    if ctx.can(Perm::OpinionAnswer) {
+        let (open, late) =
+            repo::open_request_counts(&state.db.read, &ctx.scope(Perm::OpinionAnswer), ctx.today).await?;
+        if open > 0 {
+            todos.push(Todo {
+                text: t.fmt2("home.opinions_open", "n", open, "late", late),
+                href: "/discipline/opinions?status=open".into(),
+                urgent: late > 0,
+            });
+        }
+    }
+    if ctx.can(Perm::DisciplineView) {
+        let (_, late) = repo::open_clue_counts(&state.db.read, &ctx.scope(Perm::DisciplineView), ctx.today).await?;
+        if late > 0 {
+            todos.push(Todo {
+                text: t.fmt1("home.clues_late", "n", late),
+                href: "/discipline/clues?overdue=1".into(),
+                urgent: true,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// 整改台账 on the dashboard: my yellow and red problems, what waits for my verification, and
 /// the completion rate of the ledger I oversee.
 async fn rectify_cards(state: &AppState, ctx: &Ctx, stats: &mut Vec<Stat>, todos: &mut Vec<Todo>) -> AppResult<()> {
@@ -142,6 +171,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     if ctx.can(Perm::RectOwn) {
         rectify_cards(&state, &ctx, &mut stats, &mut todos).await?;
     }
+    discipline_cards(&state, &ctx, &mut todos).await?;
     if ctx.unread > 0 {
         todos.insert(
             0,
