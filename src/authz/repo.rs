@@ -104,3 +104,38 @@ mod tests {
         assert!(check_combination(&[], Role::SecAdmin).is_ok());
     }
 }
+
+/// The people (of enabled accounts) holding `perm` over a unit at `unit_path`: grants on that
+/// unit or any unit above it. For notices ("a request arrived for you").
+pub async fn people_holding(
+    conn: &impl ConnectionTrait,
+    perm: super::Perm,
+    unit_path: &str,
+) -> Result<Vec<i64>, DbErr> {
+    use crate::auth::entity::user;
+    let roles: Vec<String> = perm.roles().iter().map(|r| r.code().to_string()).collect();
+    let grants = entity::Entity::find()
+        .filter(entity::Column::Role.is_in(roles))
+        .find_also_related(unit::Entity)
+        .all(conn)
+        .await?;
+    let user_ids: Vec<i64> = grants
+        .into_iter()
+        .filter(|(_, u)| u.as_ref().is_some_and(|u| u.deleted_at.is_none() && unit_path.starts_with(u.path.as_str())))
+        .map(|(g, _)| g.user_id)
+        .collect();
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut people: Vec<i64> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .filter(user::Column::Disabled.eq(false))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|u| u.person_id)
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    Ok(people)
+}

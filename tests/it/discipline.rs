@@ -416,6 +416,9 @@ dual_test!(opinions_go_from_request_to_reply_letter_and_show_a_changed_basis, |a
     let id = req["id"].as_str().unwrap().to_string();
     // Three working days by default (Mon 2 March → Thu 5 March).
     assert_eq!(req["needed_by"], "2026-03-05");
+    // The group hears of it in its inbox.
+    let n = j.get("/api/v1/notifications").await;
+    assert!(n.text.contains("关于征求赵干部等同志廉政意见的函") && n.text.contains("2026年3月5日"), "{}", n.text);
     // The office sees names but neither blockers nor suggestions.
     assert!(
         req["items"]
@@ -468,7 +471,10 @@ dual_test!(opinions_go_from_request_to_reply_letter_and_show_a_changed_basis, |a
     assert_eq!(con, ["not_suitable", "no_issue", "no_issue"]);
     let r = j.json(Method::POST, &format!("/api/v1/discipline/opinions/{id}/answer"), &answer("再答一次")).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    // The office reads the conclusions and downloads the reply in official-letter form.
+    // The office hears that the reply is ready, reads the conclusions and downloads the reply
+    // in official-letter form.
+    let n = o.get("/api/v1/notifications").await;
+    assert!(n.text.contains("已回复（清纪组函〔2026〕3号）"), "{}", n.text);
     let v = o.get(&format!("/api/v1/discipline/opinions/{id}")).await.json();
     assert_eq!(v["items"][0]["conclusion"], "not_suitable");
     assert!(v["items"][1]["override_reason"].is_null(), "the office does not see the group's reasons");

@@ -18,6 +18,7 @@ use crate::{
     audit::{self, Event},
     authz::{Perm, Scope},
     error::{AppError, AppResult},
+    features::inbox::repo::Outgoing,
     features::org::{
         entity::{person, unit},
         repo as org_repo,
@@ -525,6 +526,22 @@ pub async fn create_request(state: &AppState, ctx: &Ctx, f: &RequestInput) -> Ap
         "title": title, "purpose": purpose.code(), "people": ids, "needed_by": needed_by
     }));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
+    // The discipline group over the requesting unit hears of it in its inbox.
+    let unit_path = org_repo::find_unit(&txn, unit_id).await?.map(|u| u.path).unwrap_or_default();
+    let notices: Vec<Outgoing> = crate::authz::repo::people_holding(&txn, Perm::OpinionAnswer, &unit_path)
+        .await?
+        .into_iter()
+        .map(|person_id| Outgoing {
+            person_id,
+            kind: "opinion",
+            level: "info",
+            msg_key: "notify.opinion_requested".into(),
+            args: serde_json::json!({"title": title, "n": ids.len(), "due": needed_by.to_string()}),
+            link: format!("/discipline/opinions/{}", r.uuid),
+            dedup_key: format!("opinion:{}:requested:{person_id}", r.uuid),
+        })
+        .collect();
+    crate::features::inbox::repo::deliver(&txn, &notices, ctx.now).await?;
     txn.commit().await?;
     Ok(r)
 }
@@ -699,6 +716,21 @@ pub async fn answer_request(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &Ans
         .unit(r.requester_unit_id)
         .detail(serde_json::json!({"reply_doc_no": reply_doc_no, "items": detail}));
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
+    // The one who asked hears that the reply is ready.
+    if let Some(uid) = r.requested_by
+        && let Some(person_id) = crate::auth::find_user(&txn, crate::ids::UserId(uid)).await?.and_then(|u| u.person_id)
+    {
+        let notice = Outgoing {
+            person_id,
+            kind: "opinion",
+            level: "info",
+            msg_key: "notify.opinion_answered".into(),
+            args: serde_json::json!({"title": r.title, "doc": reply_doc_no}),
+            link: format!("/discipline/opinions/{}", r.uuid),
+            dedup_key: format!("opinion:{}:answered", r.uuid),
+        };
+        crate::features::inbox::repo::deliver(&txn, &[notice], ctx.now).await?;
+    }
     txn.commit().await?;
     repo::find_request_by_uuid(&state.db.read, id).await?.ok_or(AppError::NotFound)
 }
