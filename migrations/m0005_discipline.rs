@@ -98,6 +98,9 @@ impl MigrationTrait for Migration {
         index(m, "disc_measures", "ix_dm_stats", &["unit_id", "deleted_at", "year", "kind", "person_id"], false)
             .await?;
         index(m, "disc_measures", "ix_dm_clue", &["clue_id"], false).await?;
+        // The list's order: a broad scope's first page walks this index and stops after a page.
+        index(m, "disc_measures", "ix_dm_order", &["decided_on", "id"], false).await?;
+        index(m, "disc_measures", "ix_dm_year_order", &["year", "decided_on", "id"], false).await?;
 
         let mut t = Table::create();
         t.table("opinion_requests")

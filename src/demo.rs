@@ -229,6 +229,7 @@ pub struct DemoReport {
 pub struct Extra {
     pub risks: usize,
     pub problems: usize,
+    pub measures: usize,
 }
 
 /// Load the demo into an empty database. `extra` adds synthetic risk points and problems
@@ -406,6 +407,13 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
     events.extend(
         crate::features::discipline::demo::seed(&txn, &state.calendar(), &units, &people, today, ctx.now).await?,
     );
+    if extra.measures > 0 {
+        let everyone: Vec<(i64, i64)> = people.values().flatten().map(|p| (p.id, p.unit_id)).collect();
+        crate::features::discipline::demo::bulk(&txn, &everyone, extra.measures, &mut rng, today, ctx.now).await?;
+        events.push(
+            Event::new("discipline.demo_bulk", "measure", "").detail(serde_json::json!({"measures": extra.measures})),
+        );
+    }
     if extra.problems > 0 {
         let all: Vec<unit::Model> = units.values().cloned().collect();
         let mut by_unit: HashMap<i64, Vec<i64>> = HashMap::new();

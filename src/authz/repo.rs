@@ -88,23 +88,6 @@ pub async fn delete_grant(conn: &impl ConnectionTrait, id: i64) -> Result<(), Db
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn three_admins_are_mutually_exclusive_and_exclusive_with_business_roles() {
-        assert!(check_combination(&[Role::SysAdmin], Role::SecAdmin).is_err());
-        assert!(check_combination(&[Role::AuditAdmin], Role::SysAdmin).is_err());
-        assert!(check_combination(&[Role::SysAdmin], Role::Discipline).is_err());
-        assert!(check_combination(&[Role::Leader], Role::AuditAdmin).is_err());
-        // The same admin role at another unit is fine; business roles combine freely.
-        assert!(check_combination(&[Role::SysAdmin], Role::SysAdmin).is_ok());
-        assert!(check_combination(&[Role::Leader, Role::Cadre], Role::Liaison).is_ok());
-        assert!(check_combination(&[], Role::SecAdmin).is_ok());
-    }
-}
-
 /// The people (of enabled accounts) holding `perm` over a unit at `unit_path`: grants on that
 /// unit or any unit above it. For notices ("a request arrived for you").
 pub async fn people_holding(
@@ -138,4 +121,21 @@ pub async fn people_holding(
     people.sort_unstable();
     people.dedup();
     Ok(people)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_admins_are_mutually_exclusive_and_exclusive_with_business_roles() {
+        assert!(check_combination(&[Role::SysAdmin], Role::SecAdmin).is_err());
+        assert!(check_combination(&[Role::AuditAdmin], Role::SysAdmin).is_err());
+        assert!(check_combination(&[Role::SysAdmin], Role::Discipline).is_err());
+        assert!(check_combination(&[Role::Leader], Role::AuditAdmin).is_err());
+        // The same admin role at another unit is fine; business roles combine freely.
+        assert!(check_combination(&[Role::SysAdmin], Role::SysAdmin).is_ok());
+        assert!(check_combination(&[Role::Leader, Role::Cadre], Role::Liaison).is_ok());
+        assert!(check_combination(&[], Role::SecAdmin).is_ok());
+    }
 }

@@ -18,6 +18,9 @@ pub struct Opts {
     /// Add this many synthetic open rectification problems (for benchmarks).
     #[arg(long, default_value_t = 0)]
     pub extra_problems: usize,
+    /// Add this many synthetic 监督执纪 measures over three years (for benchmarks).
+    #[arg(long, default_value_t = 0)]
+    pub extra_measures: usize,
 }
 
 /// A request context for work started from the console.
@@ -48,7 +51,7 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
         &state,
         &ctx,
         opts.seed,
-        crate::demo::Extra { risks: opts.extra_risks, problems: opts.extra_problems },
+        crate::demo::Extra { risks: opts.extra_risks, problems: opts.extra_problems, measures: opts.extra_measures },
     )
     .await
     {

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    domain::{Blocker, ClueInput, DisposalInput, Kind, MeasureInput},
+    domain::{Blocker, ClueInput, DisposalInput, MeasureInput},
     dossier::Entry,
     entity::{clue, measure, request},
-    pages::{ClueQuery, MeasureQuery, dossier_data},
+    pages::{ClueQuery, MeasureQuery, dossier_data, measure_rows},
     repo, service,
     service::{AnswerInput, ItemView, LiftInput, RequestInput, Standing, StatsView},
 };
@@ -190,42 +190,52 @@ pub struct MeasureResponse {
     pub version: i32,
 }
 
+/// Measures as the API answers them; people, units and clues are loaded once per page.
+async fn measure_responses(state: &AppState, ctx: &Ctx, list: Vec<measure::Model>) -> AppResult<Vec<MeasureResponse>> {
+    let clue_ids: Vec<i64> = list.iter().filter_map(|m| m.clue_id).collect();
+    let mut clues = std::collections::HashMap::new();
+    for id in clue_ids {
+        if let std::collections::hash_map::Entry::Vacant(e) = clues.entry(id) {
+            e.insert(repo::find_clue(&state.db.read, id).await?.map(|c| c.uuid));
+        }
+    }
+    let rows = measure_rows(state, ctx, list).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let period = r.period.map(|p| PeriodResponse {
+                from: p.from,
+                until: p.until,
+                lifted: p.lifted,
+                active: p.active_on(ctx.today),
+                rule: p.rule.id.to_string(),
+                source: p.rule.source,
+            });
+            let m = r.m;
+            MeasureResponse {
+                id: m.uuid,
+                person: PersonRef { id: uuid::Uuid::parse_str(&r.person_uuid).unwrap_or_default(), name: r.person },
+                unit: r.unit,
+                form: r.form,
+                kind: m.kind,
+                category: m.category,
+                decided_on: m.decided_on,
+                body: m.body,
+                basis: m.basis,
+                doc_no: m.doc_no,
+                term_years: m.term_years,
+                clue: m.clue_id.and_then(|id| clues.get(&id).copied().flatten()),
+                lifted_on: m.lifted_on,
+                lift_reason: m.lift_reason,
+                period,
+                version: m.version,
+            }
+        })
+        .collect())
+}
+
 async fn measure_response(state: &AppState, ctx: &Ctx, m: measure::Model) -> AppResult<MeasureResponse> {
-    let cfg = service::load_config(&state.db.read).await?;
-    let p = org_repo::find_person(&state.db.read, m.person_id).await?.ok_or(AppError::NotFound)?;
-    let u = org_repo::find_unit(&state.db.read, m.unit_id).await?.map(|u| u.name).unwrap_or_default();
-    let clue = match m.clue_id {
-        Some(id) => repo::find_clue(&state.db.read, id).await?.map(|c| c.uuid),
-        None => None,
-    };
-    let kind = Kind::parse(&m.kind);
-    let period =
-        service::fact(&m).and_then(|f| super::domain::periods(&[f], &cfg).into_iter().next()).map(|p| PeriodResponse {
-            from: p.from,
-            until: p.until,
-            lifted: p.lifted,
-            active: p.active_on(ctx.today),
-            rule: p.rule.id.to_string(),
-            source: p.rule.source,
-        });
-    Ok(MeasureResponse {
-        id: m.uuid,
-        person: PersonRef { id: p.uuid, name: p.name },
-        unit: u,
-        form: kind.map(|k| cfg.form(k)).unwrap_or(0),
-        kind: m.kind,
-        category: m.category,
-        decided_on: m.decided_on,
-        body: m.body,
-        basis: m.basis,
-        doc_no: m.doc_no,
-        term_years: m.term_years,
-        clue,
-        lifted_on: m.lifted_on,
-        lift_reason: m.lift_reason,
-        period,
-        version: m.version,
-    })
+    measure_responses(state, ctx, vec![m]).await?.pop().ok_or(AppError::NotFound)
 }
 
 #[utoipa::path(get, path = "/api/v1/discipline/measures", tag = "discipline", params(MeasureQuery), responses((status = 200, body = Page<MeasureResponse>)))]
@@ -239,10 +249,7 @@ pub async fn measures(
     let (list, total) = repo::list_measures(&state.db.read, &scope, &f, page, per_page).await?;
     let ev = Event::new("measure.list", "measure", "").detail(serde_json::json!({"rows": list.len(), "api": true}));
     state.audit(&ctx.actor(), ev).await?;
-    let mut items = Vec::with_capacity(list.len());
-    for m in list {
-        items.push(measure_response(&state, &ctx, m).await?);
-    }
+    let items = measure_responses(&state, &ctx, list).await?;
     Ok(Json(Page { items, total, page, per_page }))
 }
 

@@ -230,3 +230,67 @@ pub async fn seed(
     events.push(Event::new("opinion.request", "opinion", o.uuid).unit(zzb).detail(serde_json::json!({"via": "demo"})));
     Ok(events)
 }
+
+/// `n` synthetic measures over three years for benchmarks: about 70% first-form talks, 20%
+/// light sanctions, 8% heavy ones and 2% of the fourth form, on random people of the city.
+pub async fn bulk(
+    conn: &impl ConnectionTrait,
+    people: &[(i64, i64)],
+    n: usize,
+    rng: &mut crate::demo::Rng,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::{EntityTrait, Set};
+    if people.is_empty() {
+        return Ok(());
+    }
+    let cfg = DisciplineConfig::default();
+    let pick = |r: usize| -> Kind {
+        match r {
+            0..70 => [Kind::TalkReminder, Kind::Criticism, Kind::InquiryLetter, Kind::Admonish][r % 4],
+            70..90 => [Kind::PartyWarning, Kind::GovWarning, Kind::GovDemerit, Kind::Reassignment][r % 4],
+            90..98 => [Kind::PartyRemoval, Kind::PartyProbation, Kind::GovDowngrade, Kind::GovRemoval][r % 4],
+            _ => [Kind::PartyExpulsion, Kind::Criminal][r % 2],
+        }
+    };
+    let mut rows = Vec::with_capacity(500);
+    for k in 0..n {
+        let (person_id, unit_id) = people[rng.below(people.len())];
+        let kind = pick(rng.below(100));
+        let decided_on = today - Duration::days(rng.below(3 * 365) as i64);
+        let term = kind.needs_term().then_some(1 + rng.below(2) as u8);
+        let (_, rule) = period_rule(kind, decided_on, term, &cfg);
+        rows.push(measure::ActiveModel {
+            uuid: Set(uuid::Uuid::new_v4()),
+            person_id: Set(person_id),
+            unit_id: Set(unit_id),
+            kind: Set(kind.code().into()),
+            category: Set(kind.category().code().into()),
+            decided_on: Set(decided_on),
+            year: Set(decided_on.year()),
+            body: Set("驻局纪检监察组".into()),
+            basis: Set(format!("压测措施{k}")),
+            doc_no: Set(format!("清纪组〔{}〕{}号", decided_on.year(), k + 1)),
+            term_years: Set(term.map(i16::from)),
+            clue_id: Set(None),
+            rule_id: Set(rule.id.into()),
+            lifted_on: Set(None),
+            lift_reason: Set(String::new()),
+            created_by: Set(None),
+            deleted_at: Set(None),
+            delete_reason: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        if rows.len() == 500 {
+            measure::Entity::insert_many(std::mem::take(&mut rows)).exec_without_returning(conn).await?;
+        }
+    }
+    if !rows.is_empty() {
+        measure::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}

@@ -99,7 +99,7 @@ pub fn stats_xlsx(t: &Catalog, s: &StatsView) -> AppResult<Vec<u8>> {
             ws.write_with_format(r, col, c.count as f64, &f).map_err(xe)?;
             ws.write_with_format(r, col + 1, c.persons as f64, &f).map_err(xe)?;
             // Shares are of the row's own 人次.
-            let share = if row.total == 0 { 0 } else { c.count * 1000 / row.total };
+            let share = (c.count * 1000).checked_div(row.total).unwrap_or(0);
             ws.write_with_format(r, col + 2, permille_text(share), &f).map_err(xe)?;
         }
         ws.write_with_format(r, 13, row.total as f64, &f).map_err(xe)?;

@@ -795,38 +795,40 @@ pub struct FormStats<G> {
     pub groups: Vec<(G, [FormCount; 4])>,
 }
 
-fn form_counts(rows: &[(u8, i64)]) -> [FormCount; 4] {
-    let total = rows.len() as u64;
+/// Figures per form from (form, person, 人次) rows.
+fn form_counts(rows: &[(u8, i64, u64)]) -> [FormCount; 4] {
+    let total: u64 = rows.iter().map(|r| r.2).sum();
     let mut out = [FormCount::default(); 4];
     for (i, fc) in out.iter_mut().enumerate() {
         let form = i as u8 + 1;
-        let mut people: Vec<i64> = rows.iter().filter(|(f, _)| *f == form).map(|(_, p)| *p).collect();
-        let count = people.len() as u64;
+        let mut people: Vec<i64> = rows.iter().filter(|r| r.0 == form && r.2 > 0).map(|r| r.1).collect();
+        let count = rows.iter().filter(|r| r.0 == form).map(|r| r.2).sum();
         people.sort_unstable();
         people.dedup();
         *fc = FormCount {
             form,
             count,
             persons: people.len() as u64,
-            share_permille: if total == 0 { 0 } else { count * 1000 / total },
+            share_permille: (count * 1000).checked_div(total).unwrap_or(0),
         };
     }
     out
 }
 
-/// Count measures by form: `rows` are (group, kind, person) — one per measure.
-pub fn four_forms<G: Clone + Ord>(rows: &[(G, Kind, i64)], cfg: &DisciplineConfig) -> FormStats<G> {
-    let all: Vec<(u8, i64)> = rows.iter().map(|(_, k, p)| (cfg.form(*k), *p)).collect();
-    let mut people: Vec<i64> = rows.iter().map(|(_, _, p)| *p).collect();
+/// Count measures by form: `rows` are (group, kind, person, 人次) — the database groups the
+/// measures by unit, kind and person, so one row may stand for several measures.
+pub fn four_forms<G: Clone + Ord>(rows: &[(G, Kind, i64, u64)], cfg: &DisciplineConfig) -> FormStats<G> {
+    let all: Vec<(u8, i64, u64)> = rows.iter().map(|(_, k, p, n)| (cfg.form(*k), *p, *n)).collect();
+    let mut people: Vec<i64> = rows.iter().filter(|r| r.3 > 0).map(|r| r.2).collect();
     people.sort_unstable();
     people.dedup();
-    let mut groups: std::collections::BTreeMap<G, Vec<(u8, i64)>> = std::collections::BTreeMap::new();
-    for (g, k, p) in rows {
-        groups.entry(g.clone()).or_default().push((cfg.form(*k), *p));
+    let mut groups: std::collections::BTreeMap<G, Vec<(u8, i64, u64)>> = std::collections::BTreeMap::new();
+    for (g, k, p, n) in rows {
+        groups.entry(g.clone()).or_default().push((cfg.form(*k), *p, *n));
     }
     FormStats {
         forms: form_counts(&all),
-        total: rows.len() as u64,
+        total: rows.iter().map(|r| r.3).sum(),
         persons: people.len() as u64,
         groups: groups.into_iter().map(|(g, v)| (g, form_counts(&v))).collect(),
     }
@@ -1220,13 +1222,13 @@ mod tests {
     #[test]
     fn four_forms_count_person_times_and_people() {
         let cfg = DisciplineConfig::default();
+        // Two reminder talks for person 1 arrive as one grouped row.
         let rows = [
-            ("东湖", Kind::TalkReminder, 1),
-            ("东湖", Kind::TalkReminder, 1),
-            ("东湖", Kind::Admonish, 2),
-            ("西山", Kind::PartyWarning, 3),
-            ("西山", Kind::GovDowngrade, 3),
-            ("西山", Kind::Criminal, 4),
+            ("东湖", Kind::TalkReminder, 1, 2),
+            ("东湖", Kind::Admonish, 2, 1),
+            ("西山", Kind::PartyWarning, 3, 1),
+            ("西山", Kind::GovDowngrade, 3, 1),
+            ("西山", Kind::Criminal, 4, 1),
         ];
         let s = four_forms(&rows, &cfg);
         assert_eq!(s.total, 6);
@@ -1264,16 +1266,17 @@ mod tests {
         /// Each measure is counted once, in one form; the shares add up to the whole (within
         /// rounding); people per form never exceed 人次.
         #[test]
-        fn four_forms_add_up(rows in proptest::collection::vec((0u8..3, any_kind(), 0i64..20), 0..60)) {
+        fn four_forms_add_up(rows in proptest::collection::vec((0u8..3, any_kind(), 0i64..20, 1u64..4), 0..60)) {
             let cfg = DisciplineConfig::default();
             let s = four_forms(&rows, &cfg);
-            prop_assert_eq!(s.forms.iter().map(|f| f.count).sum::<u64>(), rows.len() as u64);
+            let times: u64 = rows.iter().map(|r| r.3).sum();
+            prop_assert_eq!(s.forms.iter().map(|f| f.count).sum::<u64>(), times);
             for f in s.forms { prop_assert!(f.persons <= f.count); }
             if !rows.is_empty() {
                 let shares: u64 = s.forms.iter().map(|f| f.share_permille).sum();
                 prop_assert!((996..=1000).contains(&shares), "{}", shares);
             }
-            prop_assert_eq!(s.groups.iter().map(|(_, f)| f.iter().map(|x| x.count).sum::<u64>()).sum::<u64>(), rows.len() as u64);
+            prop_assert_eq!(s.groups.iter().map(|(_, f)| f.iter().map(|x| x.count).sum::<u64>()).sum::<u64>(), times);
         }
 
         /// 严重警告 never lasts less than 警告 decided the same day; a longer probation term never

@@ -634,7 +634,7 @@ impl MeasureRow {
     }
 }
 
-async fn measure_rows(state: &AppState, ctx: &Ctx, list: Vec<measure::Model>) -> AppResult<Vec<MeasureRow>> {
+pub async fn measure_rows(state: &AppState, ctx: &Ctx, list: Vec<measure::Model>) -> AppResult<Vec<MeasureRow>> {
     let cfg = service::load_config(&state.db.read).await?;
     let people = repo::people_by_id(&state.db.read, list.iter().map(|m| m.person_id)).await?;
     let unit_ids: Vec<i64> = list.iter().map(|m| m.unit_id).collect();

@@ -437,10 +437,16 @@ pub struct MeasureFilter {
     pub text: Option<String>,
 }
 
-fn measures_query(scope: &Scope, f: &MeasureFilter) -> sea_orm::Select<measure::Entity> {
-    let mut q = measure::Entity::find()
-        .filter(measure::Column::DeletedAt.is_null())
-        .filter(scope.unit_condition((measure::Entity, measure::Column::UnitId)));
+/// Measures in scope matching the filter. `scan` writes a broad scope as `NOT IN (units outside)`
+/// so that a page in date order walks `ix_dm_order` and stops early; counts keep the `IN` form,
+/// answered from the `(unit_id, deleted_at, year, kind, person_id)` index alone.
+fn measures_query(scope: &Scope, f: &MeasureFilter, scan: bool) -> sea_orm::Select<measure::Entity> {
+    let unit_col = (measure::Entity, measure::Column::UnitId);
+    let mut q = measure::Entity::find().filter(measure::Column::DeletedAt.is_null()).filter(if scan {
+        scope.scan_unit_condition(unit_col)
+    } else {
+        scope.unit_condition(unit_col)
+    });
     if let Some(y) = f.year {
         q = q.filter(measure::Column::Year.eq(y));
     }
@@ -469,8 +475,8 @@ pub async fn list_measures(
     per_page: u64,
 ) -> Result<(Vec<measure::Model>, u64), DbErr> {
     let scope = settle_scope(conn, scope).await?;
-    let total = measures_query(&scope, f).count(conn).await?;
-    let rows = measures_query(&scope, f)
+    let total = measures_query(&scope, f, false).count(conn).await?;
+    let rows = measures_query(&scope, f, true)
         .order_by_desc(measure::Column::DecidedOn)
         .order_by_desc(measure::Column::Id)
         .offset(page.saturating_sub(1) * per_page)
@@ -487,7 +493,7 @@ pub async fn export_measures(
     cap: u64,
 ) -> Result<Vec<measure::Model>, DbErr> {
     let scope = settle_scope(conn, scope).await?;
-    measures_query(&scope, f)
+    measures_query(&scope, f, true)
         .order_by_asc(measure::Column::DecidedOn)
         .order_by_asc(measure::Column::Id)
         .limit(cap)
@@ -516,21 +522,27 @@ pub async fn measures_of_clue(conn: &impl ConnectionTrait, clue_id: i64) -> Resu
         .await
 }
 
-/// (unit, kind, person) of every measure of a year in scope: statistics count 人次 and 人 from it.
+/// (unit, kind, person, 人次) of a year's measures in scope, grouped in the database: statistics
+/// count 人次 and 人 from it. Answered from the `(unit_id, deleted_at, year, kind, person_id)`
+/// index alone.
 pub async fn stats_rows(
     conn: &impl ConnectionTrait,
     scope: &Scope,
     year: i32,
-) -> Result<Vec<(i64, String, i64)>, DbErr> {
+) -> Result<Vec<(i64, String, i64, i64)>, DbErr> {
     let scope = settle_scope(conn, scope).await?;
     measure::Entity::find()
         .select_only()
         .column(measure::Column::UnitId)
         .column(measure::Column::Kind)
         .column(measure::Column::PersonId)
+        .column_as(measure::Column::Id.count(), "n")
         .filter(measure::Column::DeletedAt.is_null())
         .filter(measure::Column::Year.eq(year))
         .filter(scope.unit_condition((measure::Entity, measure::Column::UnitId)))
+        .group_by(measure::Column::UnitId)
+        .group_by(measure::Column::Kind)
+        .group_by(measure::Column::PersonId)
         .into_tuple()
         .all(conn)
         .await

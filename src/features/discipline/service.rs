@@ -767,7 +767,7 @@ pub async fn resolve_people_text(
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let scope = ctx.scope(perm);
     let mut out = Vec::new();
-    let tokens = text.split(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；' | '\n' | '\r' | '\t' | ' ' | '　'));
+    let tokens = text.split([',', '，', '、', ';', '；', '\n', '\r', '\t', ' ', '　']);
     for token in tokens.map(str::trim).filter(|s| !s.is_empty()) {
         if token.chars().count() > 60 {
             return Err(AppError::invalid(field, label, Msg::new("error.too_long").arg("max", 60)));
@@ -868,14 +868,14 @@ pub async fn stats(state: &AppState, ctx: &Ctx, year: i32, unit: Option<uuid::Uu
     }
     let path_of: std::collections::HashMap<i64, &str> = units.iter().map(|u| (u.id, u.path.as_str())).collect();
     let rows = repo::stats_rows(&state.db.read, &scope, year).await?;
-    let mut tagged: Vec<(usize, Kind, i64)> = Vec::with_capacity(rows.len());
-    for (unit_id, kind, person) in rows {
+    let mut tagged: Vec<(usize, Kind, i64, u64)> = Vec::with_capacity(rows.len());
+    for (unit_id, kind, person, n) in rows {
         let Some(kind) = Kind::parse(&kind) else { continue };
         let Some(path) = path_of.get(&unit_id) else { continue };
         // The deepest group containing the unit (a root's own row only takes its own unit).
         let g =
             groups.iter().position(|(u, own)| if *own { u.id == unit_id } else { path.starts_with(u.path.as_str()) });
-        tagged.push((g.unwrap_or(usize::MAX), kind, person));
+        tagged.push((g.unwrap_or(usize::MAX), kind, person, n.max(0) as u64));
     }
     let st = super::domain::four_forms(&tagged, &cfg);
     let t = ctx.t();
@@ -891,7 +891,7 @@ pub async fn stats(state: &AppState, ctx: &Ctx, year: i32, unit: Option<uuid::Uu
         let (forms, total, persons) = match st.groups.iter().find(|(g, _)| *g == i) {
             Some((_, f)) => {
                 let persons = {
-                    let mut ps: Vec<i64> = tagged.iter().filter(|(g, _, _)| *g == i).map(|(_, _, p)| *p).collect();
+                    let mut ps: Vec<i64> = tagged.iter().filter(|r| r.0 == i).map(|r| r.2).collect();
                     ps.sort_unstable();
                     ps.dedup();
                     ps.len() as u64
