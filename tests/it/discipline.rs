@@ -537,6 +537,9 @@ dual_test!(pages_exports_and_the_dossier_render, |app: &TestApp| async move {
         let r = j.get(&path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
     }
+    // Opening a record, even to edit it, is a read of it.
+    let reads = audit_count(app, "measure.read").await;
+    assert_eq!(reads, 2, "the page and the edit form each audited");
     let d = j.get(&format!("/discipline/people/{}", pid(&fx, "a_staff"))).await;
     assert!(d.text.contains("处于影响期") && d.text.contains("诫勉") && d.text.contains("XS2026-0001"), "{}", d.text);
     let r = j.get(&format!("/discipline/people/{}/dossier.docx", pid(&fx, "a_staff"))).await;

@@ -409,6 +409,7 @@ pub async fn clue_create(State(state): State<AppState>, ctx: Ctx, Form(form): Fo
 
 pub async fn clue_edit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Response> {
     let c = service::clue_in_scope(&state, &ctx, id).await?;
+    service::audit_read(&state, &ctx, "clue.read", "clue", c.uuid, None).await?;
     let links = repo::clue_people(&state.db.read, c.id).await?;
     let people = repo::people_by_id(&state.db.read, links.iter().map(|l| l.person_id)).await?;
     let ordered: Vec<person::Model> = links.iter().filter_map(|l| people.get(&l.person_id).cloned()).collect();
@@ -844,6 +845,7 @@ pub async fn measure_create(
 
 pub async fn measure_edit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Response> {
     let m = service::measure_in_scope(&state, &ctx, id).await?;
+    service::audit_read(&state, &ctx, "measure.read", "measure", m.uuid, Some(m.unit_id)).await?;
     let p = org_repo::find_person(&state.db.read, m.person_id).await?.ok_or(AppError::NotFound)?;
     let clue = match m.clue_id {
         Some(cid) => repo::find_clue(&state.db.read, cid).await?.map(|c| c.code).unwrap_or_default(),
