@@ -43,8 +43,10 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(audit::Command),
-    /// Online backup of the database (and a reminder about the key file).
+    /// Online backup of the database (SQLite copy or pg_dump), with an SM3 manifest.
     Backup(backup::Opts),
+    /// Restore a backup into an empty database, checking its manifest and the audit chain.
+    Restore(backup::RestoreOpts),
     /// Scheduled jobs: run one now.
     #[command(subcommand)]
     Jobs(jobs::Command),
@@ -90,6 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(c) => admin::run(settings, c).await,
         Command::Audit(c) => audit::run(settings, c).await,
         Command::Backup(o) => backup::run(settings, o).await,
+        Command::Restore(o) => backup::restore(settings, o).await,
         Command::Jobs(c) => jobs::run(settings, c).await,
         Command::Routes => {
             for r in crate::startup::route_table() {

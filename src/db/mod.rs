@@ -243,6 +243,20 @@ pub async fn settings_get<T: serde::de::DeserializeOwned + Default>(
         .unwrap_or_default())
 }
 
+/// Serialise the transactions that number things (线索编号, 序号) under one key, until the
+/// transaction ends: a PostgreSQL advisory lock. SQLite writes are serial already.
+pub async fn serialize(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Save a parameter set (the caller validates it and audits, in the same transaction).
 pub async fn settings_set<T: serde::Serialize>(
     conn: &impl ConnectionTrait,
@@ -272,6 +286,52 @@ pub async fn settings_set<T: serde::Serialize>(
 pub async fn meta_delete(conn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
     entity::meta::Entity::delete_by_id(key.to_string()).exec(conn).await?;
     Ok(())
+}
+
+/// Row count and SM3 digest of every application table's content, by table name. Backups are
+/// checked against it after a restore (same backend: the digests compare rows as the backend
+/// prints them).
+pub async fn table_digests(conn: &impl ConnectionTrait) -> Result<Vec<(String, u64, String)>, DbErr> {
+    use sea_orm::Statement;
+    let backend = conn.get_database_backend();
+    let list_sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'seaql_migrations' ORDER BY 1"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations' ORDER BY 1"
+        }
+    };
+    let tables: Vec<String> = conn
+        .query_all_raw(Statement::from_string(backend, list_sql))
+        .await?
+        .into_iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .collect();
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        let sql = match backend {
+            DbBackend::Postgres => format!("SELECT x::text FROM \"{t}\" x ORDER BY 1"),
+            _ => {
+                let cols: Vec<String> = conn
+                    .query_all_raw(Statement::from_string(backend, format!("PRAGMA table_info(\"{t}\")")))
+                    .await?
+                    .into_iter()
+                    .filter_map(|r| r.try_get::<String>("", "name").ok())
+                    .collect();
+                let row = cols.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || '|' || ");
+                format!("SELECT {row} FROM \"{t}\" ORDER BY 1")
+            }
+        };
+        let rows = conn.query_all_raw(Statement::from_string(backend, sql)).await?;
+        let mut text = String::new();
+        for r in &rows {
+            text.push_str(&r.try_get_by_index::<String>(0).unwrap_or_default());
+            text.push('\n');
+        }
+        out.push((t, rows.len() as u64, crate::crypto::sm3_hex(text.as_bytes())));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ mod cli;
 mod deadlines;
 mod demo;
 mod discipline;
+mod durability;
+mod faults;
 mod org;
 mod permissions;
 mod rectify;

@@ -25,6 +25,7 @@ use crate::{
 
 /// The next 线索编号 of a year: `XS2026-0001`, counted within the write transaction.
 pub async fn next_clue_code(conn: &impl ConnectionTrait, year: i32) -> Result<String, DbErr> {
+    crate::db::serialize(conn, "clue_code").await?;
     let prefix = format!("XS{year}-");
     let n = clue::Entity::find().filter(clue::Column::Code.starts_with(&prefix)).count(conn).await?;
     Ok(format!("{prefix}{:04}", n + 1))

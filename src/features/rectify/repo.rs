@@ -365,6 +365,7 @@ pub async fn find_problem(conn: &impl ConnectionTrait, id: i64) -> Result<Option
 
 /// The next 序号 in a batch.
 pub async fn next_seq(conn: &impl ConnectionTrait, batch_id: i64) -> Result<i32, DbErr> {
+    crate::db::serialize(conn, &format!("rect_seq:{batch_id}")).await?;
     let max: Option<i32> = problem::Entity::find()
         .select_only()
         .column_as(Expr::col(problem::Column::Seq).max(), "m")
