@@ -76,6 +76,259 @@ const GIVEN_F: &[&str] = &[
     "玉兰", "美玲",
 ];
 
+/// A made-up person for a post: name, age by rank, years in post, political status.
+fn new_person(
+    rng: &mut Rng,
+    today: NaiveDate,
+    seq: usize,
+    u: &unit::Model,
+    position: &str,
+    post: &str,
+    rank: Rank,
+) -> NewPerson {
+    let female = rng.chance(38);
+    let name = format!("{}{}", rng.pick(SURNAMES), if female { rng.pick(GIVEN_F) } else { rng.pick(GIVEN_M) });
+    let age = match rank {
+        Rank::ZhengChu | Rank::FuChu | Rank::Diaoyan4 => 46 + rng.below(10),
+        Rank::ZhengKe | Rank::FuKe => 36 + rng.below(14),
+        _ => 24 + rng.below(20),
+    } as i64;
+    let birth = NaiveDate::from_ymd_opt(today.year() - age as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+        .unwrap_or(today);
+    // Some have held their post for many years: the rotation hints need them.
+    let years_in_post = if rng.chance(15) { 6 + rng.below(6) } else { rng.below(6) } as i64;
+    let since =
+        (today - Duration::days(years_in_post * 365 + rng.below(300) as i64)).max(birth + Duration::days(22 * 365));
+    let political = if rng.chance(82) {
+        PoliticalStatus::Cpc
+    } else if rng.chance(50) {
+        PoliticalStatus::Masses
+    } else {
+        PoliticalStatus::League
+    };
+    NewPerson {
+        staff_no: Some(format!("QY{seq:05}")),
+        name,
+        gender: if female { Gender::Female } else { Gender::Male },
+        unit: u.uuid,
+        post: post.to_string(),
+        rank,
+        position: position.to_string(),
+        political_status: if matches!(rank, Rank::ZhengChu | Rank::FuChu | Rank::ZhengKe) {
+            PoliticalStatus::Cpc
+        } else {
+            political
+        },
+        leading_cadre: rank.is_county_level_or_above(),
+        status: PersonStatus::Active,
+        birth_date: Some(birth),
+        post_since: Some(since),
+    }
+}
+
+/// How big a demo: one city (about 75 units, 300 people), or a province (about 2,000 units
+/// across 15 cities, 60,000 people, with realistic volumes in every module).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    #[default]
+    City,
+    Province,
+}
+
+/// A line of progress on standard error (the console shows it in place).
+pub fn progress(stage: &str, done: usize, total: usize) {
+    use std::io::Write;
+    if total == 0 || done == total || done.is_multiple_of((total / 100).max(1)) {
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        let bar: String = (0..30).map(|i| if i * 100 < pct * 30 { '█' } else { '░' }).collect();
+        eprint!("\r{stage:<10} {bar} {pct:>3}% {done}/{total}   ");
+        if done >= total {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    }
+}
+
+const CITIES: &[(&str, &str)] = &[
+    ("LC", "临川"),
+    ("YL", "云岭"),
+    ("QYA", "青阳"),
+    ("BSH", "白沙"),
+    ("DY", "东岳"),
+    ("NP", "南屏"),
+    ("BC", "北辰"),
+    ("XL", "西陵"),
+    ("AP", "安平"),
+    ("CN", "长宁"),
+    ("YJ", "永嘉"),
+    ("RF", "瑞丰"),
+    ("JC", "金城"),
+    ("YQ", "玉泉"),
+];
+const COUNTY_WORDS: &[&str] =
+    &["东", "西", "南", "北", "中", "新", "安", "平", "和", "兴", "丰", "宁", "康", "泰", "源"];
+const TOWNS: &[&str] = &["城关", "河口", "石桥", "柳林", "白云", "青石", "双塘", "桃源"];
+
+/// The fourteen other cities of the province, generated in bulk: each a city bureau with 12
+/// departments and 4 affiliated units, and 15 county bureaus with 3 sections and 4 justice
+/// offices (about 1,900 units and 56,000 people). One audit event per city, not per row.
+#[allow(clippy::too_many_arguments)]
+async fn other_cities(
+    conn: &impl sea_orm::ConnectionTrait,
+    root: &unit::Model,
+    rng: &mut Rng,
+    staff_seq: &mut usize,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    units: &mut HashMap<String, unit::Model>,
+    people: &mut HashMap<String, Vec<person::Model>>,
+    events: &mut Vec<Event>,
+) -> AppResult<()> {
+    let depts = [
+        "办公室",
+        "政治部",
+        "法治督察科",
+        "行政执法协调监督科",
+        "行政复议与应诉科",
+        "律师工作管理科",
+        "公证与司法鉴定管理科",
+        "社区矫正管理科",
+        "人民参与和促进法治科",
+        "公共法律服务管理科",
+        "计划财务装备科",
+        "机关党委",
+    ];
+    let affiliated = [("强制隔离戒毒所", 560usize), ("公证处", 40), ("司法鉴定中心", 30), ("法律援助中心", 30)];
+    let total_people = CITIES.len() * (10 + depts.len() * 20 + 660 + 15 * (20 + 3 * 30 + 4 * 25));
+    let mut done = 0usize;
+    for (ci, (code, name)) in CITIES.iter().enumerate() {
+        let mut plan: Vec<(unit::Model, usize, (&'static str, Rank), &'static str)> = Vec::new();
+        let mk = |code: String, name: String, kind: UnitKind, sort: i32| NewUnit {
+            code,
+            name,
+            kind,
+            parent: None,
+            sort_order: sort,
+        };
+        let city = org_repo::insert_unit(
+            conn,
+            &mk(code.to_string(), format!("{name}市司法局"), UnitKind::City, 10 + ci as i32),
+            Some(root),
+            now,
+        )
+        .await?;
+        plan.push((city.clone(), 10, ("党组书记、局长", Rank::ZhengChu), "领导岗"));
+        for (k, d) in depts.iter().enumerate() {
+            let u = org_repo::insert_unit(
+                conn,
+                &mk(format!("{code}-D{k:02}"), d.to_string(), UnitKind::Department, k as i32 + 1),
+                Some(&city),
+                now,
+            )
+            .await?;
+            plan.push((u, 20, ("科长", Rank::ZhengKe), "综合岗"));
+        }
+        for (k, (a, n)) in affiliated.iter().enumerate() {
+            let u = org_repo::insert_unit(
+                conn,
+                &mk(format!("{code}-A{k}"), format!("{name}市{a}"), UnitKind::Affiliated, 20 + k as i32),
+                Some(&city),
+                now,
+            )
+            .await?;
+            plan.push((u, *n, ("主任", Rank::ZhengKe), "业务岗"));
+        }
+        for (k, w) in COUNTY_WORDS.iter().enumerate() {
+            let county = org_repo::insert_unit(
+                conn,
+                &mk(format!("{code}-C{k:02}"), format!("{name}{w}县司法局"), UnitKind::County, 40 + k as i32),
+                Some(&city),
+                now,
+            )
+            .await?;
+            plan.push((county.clone(), 20, ("局长", Rank::ZhengKe), "领导岗"));
+            for (j, d) in ["办公室", "社区矫正股", "公共法律服务股"].iter().enumerate() {
+                let u = org_repo::insert_unit(
+                    conn,
+                    &mk(format!("{code}-C{k:02}-D{j}"), d.to_string(), UnitKind::Department, j as i32 + 1),
+                    Some(&county),
+                    now,
+                )
+                .await?;
+                plan.push((u, 30, ("股长", Rank::FuKe), "综合岗"));
+            }
+            for (j, t) in TOWNS.iter().skip(k % 4).take(4).enumerate() {
+                let u = org_repo::insert_unit(
+                    conn,
+                    &mk(format!("{code}-C{k:02}-S{j}"), format!("{t}司法所"), UnitKind::JusticeOffice, 10 + j as i32),
+                    Some(&county),
+                    now,
+                )
+                .await?;
+                plan.push((u, 25, ("所长", Rank::FuKe), "司法所综合岗"));
+            }
+        }
+        for (u, n, (head, head_rank), post) in plan {
+            let mut list = Vec::with_capacity(n);
+            for i in 0..n {
+                *staff_seq += 1;
+                let (position, rank) = if i == 0 {
+                    (head, head_rank)
+                } else {
+                    ("科员", [Rank::Zhuren2, Rank::Zhuren3, Rank::Zhuren4, Rank::Keyuan, Rank::Keyuan][rng.below(5)])
+                };
+                let new = new_person(rng, today, *staff_seq, &u, position, post, rank);
+                list.push(org_repo::insert_person(conn, &new, u.id, None, today, now).await?);
+                done += 1;
+                progress("人员", done, total_people);
+            }
+            people.insert(u.code.clone(), list);
+            units.insert(u.code.clone(), u);
+        }
+        events.push(
+            Event::new("demo.city", "unit", city.uuid)
+                .unit(city.id)
+                .detail(serde_json::json!({"via": "demo", "name": city.name})),
+        );
+    }
+    progress("人员", total_people, total_people);
+    Ok(())
+}
+
+/// Synthetic audit history (reads and logins over the years) up to `n` rows, written through
+/// the real chain in batches.
+async fn audit_history(
+    state: &AppState,
+    ctx: &Ctx,
+    people: &[(i64, uuid::Uuid, i64)],
+    n: usize,
+    rng: &mut Rng,
+) -> AppResult<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(20_000);
+        let events: Vec<Event> = (0..k)
+            .map(|_| {
+                let (_, uuid, unit) = people[rng.below(people.len())];
+                match rng.below(3) {
+                    0 => Event::new("person.read", "person", uuid).unit(unit),
+                    1 => Event::new("dossier.read", "person", uuid).unit(unit),
+                    _ => Event::new("risk.list", "risk", "").unit(unit),
+                }
+            })
+            .collect();
+        let txn = state.db.begin().await?;
+        audit::record_batch(&txn, state.crypto.as_ref(), &ctx.actor(), events, ctx.now).await?;
+        txn.commit().await?;
+        done += k;
+        progress("审计日志", done, n);
+    }
+    Ok(())
+}
+
 /// (position, post, rank) of one person.
 type Staff = (&'static str, &'static str, Rank);
 
@@ -230,18 +483,47 @@ pub struct Extra {
     pub risks: usize,
     pub problems: usize,
     pub measures: usize,
+    pub scale: Scale,
+    /// Synthetic audit rows on top of those the demo writes.
+    pub audit_rows: usize,
 }
 
 /// Load the demo into an empty database. `extra` adds synthetic risk points and problems
 /// (benchmarks).
 pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppResult<DemoReport> {
+    // A province comes with the volumes of a province unless told otherwise.
+    let extra = match extra.scale {
+        Scale::City => extra,
+        Scale::Province => Extra {
+            risks: if extra.risks == 0 { 198_000 } else { extra.risks },
+            problems: if extra.problems == 0 { 100_000 } else { extra.problems },
+            measures: if extra.measures == 0 { 300_000 } else { extra.measures },
+            audit_rows: if extra.audit_rows == 0 { 5_000_000 } else { extra.audit_rows },
+            scale: extra.scale,
+        },
+    };
     let extra_risks = extra.risks;
     if accounts_repo::count_users(&state.db.read).await? > 0
         || !org_repo::list_all_units(&state.db.read).await?.is_empty()
     {
         return Err(AppError::conflict(None, "demo.not_empty"));
     }
-    let bp = city();
+    let bp = match extra.scale {
+        Scale::City => city(),
+        Scale::Province => Blueprint {
+            code: "JZ".into(),
+            name: "江州省司法厅".into(),
+            kind: UnitKind::Province,
+            sort: 0,
+            staff: vec![
+                ("党委书记、厅长", "领导岗", Rank::ZhengChu),
+                ("党委委员、副厅长", "领导岗", Rank::ZhengChu),
+                ("党委委员、副厅长", "领导岗", Rank::ZhengChu),
+                ("办公室主任", "综合岗", Rank::FuChu),
+            ],
+            children: vec![city()],
+        },
+    };
     let root = NewUnit { code: bp.code.clone(), name: bp.name.clone(), kind: bp.kind, parent: None, sort_order: 0 };
     let admins: Vec<Created> = setup::bootstrap(state, ctx, &root).await?;
     let root_unit = org_repo::find_unit_by_code(&state.db.read, &bp.code).await?.ok_or(AppError::NotFound)?;
@@ -312,45 +594,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
     for (u, staff) in &all_staff {
         for (position, post, rank) in staff {
             staff_seq += 1;
-            let female = rng.chance(38);
-            let name = format!("{}{}", rng.pick(SURNAMES), if female { rng.pick(GIVEN_F) } else { rng.pick(GIVEN_M) });
-            let age = match rank {
-                Rank::ZhengChu | Rank::FuChu | Rank::Diaoyan4 => 46 + rng.below(10),
-                Rank::ZhengKe | Rank::FuKe => 36 + rng.below(14),
-                _ => 24 + rng.below(20),
-            } as i64;
-            let birth =
-                NaiveDate::from_ymd_opt(today.year() - age as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
-                    .unwrap_or(today);
-            // Some have held their post for many years: the rotation hints need them.
-            let years_in_post = if rng.chance(15) { 6 + rng.below(6) } else { rng.below(6) } as i64;
-            let since = (today - Duration::days(years_in_post * 365 + rng.below(300) as i64))
-                .max(birth + Duration::days(22 * 365));
-            let political = if rng.chance(82) {
-                PoliticalStatus::Cpc
-            } else if rng.chance(50) {
-                PoliticalStatus::Masses
-            } else {
-                PoliticalStatus::League
-            };
-            let new = NewPerson {
-                staff_no: Some(format!("QY{staff_seq:05}")),
-                name,
-                gender: if female { Gender::Female } else { Gender::Male },
-                unit: u.uuid,
-                post: post.to_string(),
-                rank: *rank,
-                position: position.to_string(),
-                political_status: if matches!(rank, Rank::ZhengChu | Rank::FuChu | Rank::ZhengKe) {
-                    PoliticalStatus::Cpc
-                } else {
-                    political
-                },
-                leading_cadre: rank.is_county_level_or_above(),
-                status: PersonStatus::Active,
-                birth_date: Some(birth),
-                post_since: Some(since),
-            };
+            let new = new_person(&mut rng, today, staff_seq, u, position, post, *rank);
             let p = org_repo::insert_person(&txn, &new, u.id, None, today, ctx.now).await?;
             events.push(
                 Event::new("person.create", "person", p.uuid)
@@ -359,6 +603,10 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
             );
             people.entry(u.code.clone()).or_default().push(p);
         }
+    }
+    if extra.scale == Scale::Province {
+        other_cities(&txn, &root_unit, &mut rng, &mut staff_seq, today, ctx.now, &mut units, &mut people, &mut events)
+            .await?;
     }
     // Integrity-risk points of every post, with measures and review history, and the year's
     // screening campaign over the city's departments and the county bureaus.
@@ -430,7 +678,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
 
     // One login for every business role, attached to a real person.
     let plan: &[(Role, &str, &str, usize, &str)] = &[
-        (Role::Discipline, "jjz", "JJZ", 0, "QY"),
+        (Role::Discipline, "jjz", "JJZ", 0, if extra.scale == Scale::Province { "JZ" } else { "QY" }),
         (Role::Office, "zzb", "QY-ZZB", 0, "QY"),
         (Role::Leader, "juzhang", "QY", 0, "QY"),
         (Role::Leader, "donghu_jz", "QY-DH", 0, "QY-DH"),
@@ -498,6 +746,11 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
         });
     }
     txn.commit().await?;
+    if extra.audit_rows > 0 {
+        let everyone: Vec<(i64, uuid::Uuid, i64)> =
+            people.values().flatten().map(|p| (p.id, p.uuid, p.unit_id)).collect();
+        audit_history(state, ctx, &everyone, extra.audit_rows, &mut rng).await?;
+    }
     state.db.analyze().await?;
     // Today's deadline check, so the inboxes hold what a real morning would bring.
     crate::jobs::deadlines::run_daily(state, true).await?;

@@ -21,6 +21,14 @@ pub struct Opts {
     /// Add this many synthetic 监督执纪 measures over three years (for benchmarks).
     #[arg(long, default_value_t = 0)]
     pub extra_measures: usize,
+    /// city: one city bureau (75 units, 300 people); province: 15 cities, about 2,000 units and
+    /// 60,000 people, with 200k risk points, 300k measures, 100k problems and 5M audit rows
+    /// unless the --extra-* options say otherwise.
+    #[arg(long, value_enum, default_value_t = crate::demo::Scale::City)]
+    pub scale: crate::demo::Scale,
+    /// Add this many synthetic audit rows (reads and logins), through the real chain.
+    #[arg(long, default_value_t = 0)]
+    pub audit_rows: usize,
 }
 
 /// A request context for work started from the console.
@@ -51,7 +59,13 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
         &state,
         &ctx,
         opts.seed,
-        crate::demo::Extra { risks: opts.extra_risks, problems: opts.extra_problems, measures: opts.extra_measures },
+        crate::demo::Extra {
+            risks: opts.extra_risks,
+            problems: opts.extra_problems,
+            measures: opts.extra_measures,
+            scale: opts.scale,
+            audit_rows: opts.audit_rows,
+        },
     )
     .await
     {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod backup;
+pub mod bench;
 pub mod demo;
 pub mod jobs;
 pub mod serve;
@@ -45,6 +46,8 @@ pub enum Command {
     Audit(audit::Command),
     /// Online backup of the database (SQLite copy or pg_dump), with an SM3 manifest.
     Backup(backup::Opts),
+    /// Measure this build against the loaded data: latency, raw-SQL overhead, throughput, memory.
+    Bench(bench::Opts),
     /// Restore a backup into an empty database, checking its manifest and the audit chain.
     Restore(backup::RestoreOpts),
     /// Scheduled jobs: run one now.
@@ -93,6 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(c) => audit::run(settings, c).await,
         Command::Backup(o) => backup::run(settings, o).await,
         Command::Restore(o) => backup::restore(settings, o).await,
+        Command::Bench(o) => bench::run(settings, o).await,
         Command::Jobs(c) => jobs::run(settings, c).await,
         Command::Routes => {
             for r in crate::startup::route_table() {

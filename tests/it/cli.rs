@@ -245,3 +245,38 @@ async fn backup_then_restore_gives_the_same_content_sqlite() {
 async fn backup_then_restore_gives_the_same_content_postgres() {
     backup_restore_story(Backend::Postgres).await;
 }
+
+/// `qinglian bench` on the city demo: it answers every measured path, compares with raw SQL,
+/// runs a bounded load, and leaves no live token behind.
+#[test]
+fn bench_measures_the_demo_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), None, &["demo", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = dir.path().join("bench.md");
+    let o = run(
+        dir.path(),
+        None,
+        &["bench", "--n", "3", "--seconds", "1", "--concurrency", "2", "--out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let report = std::fs::read_to_string(&out).unwrap();
+    for s in ["| jjz | `/discipline/measures` |", "| donghu_llyu | `/rect` |", "requests/s", "Largest export", "peak"] {
+        assert!(report.contains(s), "{s} missing:\n{report}");
+    }
+    assert!(!report.contains("(403)") && !report.contains("(500)"), "{report}");
+    // The temporary tokens were revoked.
+    let url = qinglian::config::Secret::new(format!("sqlite://{}", dir.path().join("data/qinglian.db").display()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let d = qinglian::db::Db::connect(&url, &Default::default()).await.unwrap();
+        let live = qinglian::auth::entity::api_token::Entity::find()
+            .filter(qinglian::auth::entity::api_token::Column::RevokedAt.is_null())
+            .count(&d.read)
+            .await
+            .unwrap();
+        assert_eq!(live, 0);
+        d.close().await;
+    });
+}

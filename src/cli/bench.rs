@@ -1,0 +1,413 @@
+//! `qinglian bench`: measure this build against the configured database (load it first with
+//! `qinglian demo --scale city|province`). The server runs in this process on 127.0.0.1 with
+//! the real router; requests go over loopback HTTP/1.1 keep-alive connections, authenticated
+//! with temporary API tokens issued to the demo's 派驻组 login (`jjz`, everything) and a county
+//! liaison (`donghu_llyu`, one county), and revoked at the end (both audited).
+//!
+//! It reports, as a Markdown table: p50/p99 of the main list pages and API calls for both users;
+//! the same queries as raw SQL in the same run and the ratio (our overhead); throughput of a list
+//! API under a bounded loopback load; the time of the largest export and of the yearly
+//! statistics; idle and peak memory of the process.
+
+use std::{
+    fmt::Write as _,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+};
+
+use crate::{
+    audit::{self, Event},
+    config::Settings,
+    startup::Application,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct Opts {
+    /// Requests per measured path (after 10 warm-up requests).
+    #[arg(long, default_value_t = 100)]
+    pub n: usize,
+    /// Length of the throughput run, in seconds (at most 60).
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent connections of the throughput run.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Also write the report to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Conn {
+    s: BufReader<TcpStream>,
+    token: String,
+}
+
+impl Conn {
+    async fn open(addr: std::net::SocketAddr, token: &str) -> anyhow::Result<Conn> {
+        let s = TcpStream::connect(addr).await?;
+        s.set_nodelay(true)?;
+        Ok(Conn { s: BufReader::new(s), token: token.to_string() })
+    }
+
+    /// GET a path; returns the status and the body's length.
+    async fn get(&mut self, path: &str) -> anyhow::Result<(u16, usize)> {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n", self.token);
+        self.s.get_mut().write_all(req.as_bytes()).await?;
+        let mut line = String::new();
+        self.s.read_line(&mut line).await?;
+        let status: u16 = line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).context("bad status line")?;
+        let (mut len, mut chunked) = (0usize, false);
+        loop {
+            line.clear();
+            self.s.read_line(&mut line).await?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let lower = l.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                chunked = true;
+            }
+        }
+        if !chunked {
+            let mut body = vec![0; len];
+            self.s.read_exact(&mut body).await?;
+            return Ok((status, len));
+        }
+        let mut total = 0;
+        loop {
+            line.clear();
+            self.s.read_line(&mut line).await?;
+            let size = usize::from_str_radix(line.trim(), 16).context("bad chunk size")?;
+            let mut chunk = vec![0; size + 2];
+            self.s.read_exact(&mut chunk).await?;
+            total += size;
+            if size == 0 {
+                return Ok((status, total));
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn time_http(addr: std::net::SocketAddr, token: &str, path: &str, n: usize) -> anyhow::Result<(f64, f64, u16)> {
+    let mut c = Conn::open(addr, token).await?;
+    let mut status = 0;
+    for _ in 0..10 {
+        status = c.get(path).await?.0;
+    }
+    let mut ms = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        status = c.get(path).await?.0;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok((percentile(&ms, 0.5), percentile(&ms, 0.99), status))
+}
+
+async fn time_sql(conn: &impl ConnectionTrait, sqls: &[String], n: usize) -> anyhow::Result<(f64, f64)> {
+    let backend = conn.get_database_backend();
+    let run = || async {
+        for s in sqls {
+            conn.query_all_raw(Statement::from_string(backend, s.clone())).await?;
+        }
+        Ok::<_, sea_orm::DbErr>(())
+    };
+    for _ in 0..10 {
+        run().await?;
+    }
+    let mut ms = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        run().await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok((percentile(&ms, 0.5), percentile(&ms, 0.99)))
+}
+
+/// Resident and peak memory of this process, in MB (Linux).
+fn memory_mb() -> (f64, f64) {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+pub async fn run(mut settings: Settings, opts: Opts) -> anyhow::Result<()> {
+    settings.bind = "127.0.0.1:0".parse()?;
+    settings.jobs = false;
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr();
+    let state = app.state.clone();
+    let backend = state.db.backend;
+    tokio::spawn(app.run_until_stopped());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (idle_mb, _) = memory_mb();
+
+    // Temporary tokens for the two demo users, and their scopes' unit paths (for the raw SQL).
+    let now = chrono::Utc::now();
+    let actor = crate::cli::demo::console_ctx(&state, "bench").actor();
+    let mut users = Vec::new();
+    for name in ["jjz", "donghu_llyu"] {
+        let Some(u) = crate::auth::find_user_by_name(&state.db.read, name).await? else {
+            bail!("找不到演示账号 {name}：请先在空数据库上运行 qinglian demo --scale city 或 --scale province。");
+        };
+        let grants = crate::authz::repo::load_grants(&state.db.read, crate::ids::UserId(u.id)).await?;
+        let path = grants
+            .iter()
+            .find(|g| g.role != crate::authz::Role::Cadre)
+            .map(|g| g.unit_path.clone())
+            .context("演示账号没有业务角色")?;
+        let txn = state.db.begin().await?;
+        let tok = crate::auth::create_token(
+            &txn,
+            crate::ids::UserId(u.id),
+            "qinglian bench",
+            Some(now + chrono::Duration::hours(2)),
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            state.crypto.as_ref(),
+            &actor,
+            Event::new("token.create", "api_token", tok.row.uuid)
+                .detail(serde_json::json!({"via": "bench", "user": name})),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        users.push((name, tok, path));
+    }
+
+    let year = chrono::Datelike::year(&crate::clock::beijing_date(now));
+    let mut report = String::new();
+    let mut counts = std::collections::HashMap::new();
+    for t in ["units", "people", "risk_points", "rect_problems", "disc_measures", "audit_log"] {
+        let r = state
+            .db
+            .read
+            .query_one_raw(Statement::from_string(
+                state.db.read.get_database_backend(),
+                format!("SELECT count(*) FROM {t}"),
+            ))
+            .await?;
+        counts.insert(t, r.and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or(0));
+    }
+    let count = |t: &str| counts.get(t).copied().unwrap_or(0);
+    writeln!(report, "# qinglian bench — {}（{}）\n", backend.name(), now.format("%Y-%m-%d %H:%M UTC"))?;
+    writeln!(
+        report,
+        "Data: {} units, {} people, {} risk points, {} problems, {} measures, {} audit rows. n = {} per path.\n",
+        count("units"),
+        count("people"),
+        count("risk_points"),
+        count("rect_problems"),
+        count("disc_measures"),
+        count("audit_log"),
+        opts.n
+    )?;
+    writeln!(report, "| user | request | HTTP p50 | HTTP p99 | raw SQL p50 | raw SQL p99 | ratio (p50) |")?;
+    writeln!(report, "|---|---|---|---|---|---|---|")?;
+    let all_units = count("units").max(1);
+    for (name, tok, prefix) in &users {
+        // The query a developer would write by hand for this scope: a scope covering most units
+        // is written as "not in the units outside it" so that an index in the page's order can
+        // be walked; a small one as "in the units inside it".
+        let inside = state
+            .db
+            .read
+            .query_one_raw(Statement::from_string(
+                state.db.read.get_database_backend(),
+                format!("SELECT count(*) FROM units WHERE path LIKE '{prefix}%'"),
+            ))
+            .await?
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0);
+        let scope = if inside * 2 > all_units {
+            format!("unit_id NOT IN (SELECT id FROM units WHERE path NOT LIKE '{prefix}%')")
+        } else {
+            format!("unit_id IN (SELECT id FROM units WHERE path LIKE '{prefix}%')")
+        };
+        let records = *name == "jjz";
+        let cases: Vec<(&str, Vec<String>)> = vec![
+            (
+                "/org/people",
+                vec![
+                    format!(
+                        "SELECT p.* FROM people p JOIN units u ON u.id = p.unit_id WHERE p.deleted_at IS NULL AND u.path LIKE '{prefix}%' ORDER BY u.path, p.id LIMIT 20"
+                    ),
+                    format!(
+                        "SELECT count(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE p.deleted_at IS NULL AND u.path LIKE '{prefix}%'"
+                    ),
+                ],
+            ),
+            ("/api/v1/people?per_page=20", vec![]),
+            (
+                "/risk",
+                vec![
+                    format!("SELECT * FROM risk_points WHERE deleted_at IS NULL AND {scope} ORDER BY id DESC LIMIT 20"),
+                    format!("SELECT count(*) FROM risk_points WHERE deleted_at IS NULL AND {scope}"),
+                ],
+            ),
+            ("/api/v1/risks?per_page=20", vec![]),
+            (
+                "/rect",
+                vec![
+                    format!(
+                        "SELECT * FROM rect_problems WHERE deleted_at IS NULL AND {scope} ORDER BY batch_id, seq LIMIT 20"
+                    ),
+                    format!("SELECT count(*) FROM rect_problems WHERE deleted_at IS NULL AND {scope}"),
+                ],
+            ),
+            ("/api/v1/rect/problems?per_page=20", vec![]),
+            (
+                "/discipline/measures",
+                vec![
+                    format!(
+                        "SELECT * FROM disc_measures WHERE deleted_at IS NULL AND {scope} ORDER BY decided_on DESC, id DESC LIMIT 20"
+                    ),
+                    format!("SELECT count(*) FROM disc_measures WHERE deleted_at IS NULL AND {scope}"),
+                ],
+            ),
+            ("/api/v1/discipline/measures?per_page=20", vec![]),
+            (
+                "/api/v1/discipline/stats",
+                vec![format!(
+                    "SELECT unit_id, kind, person_id, count(*) FROM disc_measures WHERE deleted_at IS NULL AND year = {year} AND {scope} GROUP BY unit_id, kind, person_id"
+                )],
+            ),
+        ];
+        let mut last_raw: Option<(f64, f64)> = None;
+        for (path, sqls) in cases {
+            // The liaison sees counts of 监督执纪, not its records.
+            if !records && path.contains("discipline/measures") {
+                continue;
+            }
+            let (p50, p99, status) = time_http(addr, &tok.token, path, opts.n).await?;
+            // An API call is compared with the raw SQL of the page above it (same query).
+            let raw = if sqls.is_empty() { last_raw } else { Some(time_sql(&state.db.read, &sqls, opts.n).await?) };
+            last_raw = raw;
+            let (r50, r99, ratio) = match raw {
+                Some((a, b)) => (format!("{a:.2}"), format!("{b:.2}"), format!("{:.1}×", p50 / a.max(0.001))),
+                None => ("—".into(), "—".into(), "—".into()),
+            };
+            let shown = if status == 200 { path.to_string() } else { format!("{path} ({status})") };
+            writeln!(report, "| {name} | `{shown}` | {p50:.2} | {p99:.2} | {r50} | {r99} | {ratio} |")?;
+            eprint!(".");
+        }
+    }
+    eprintln!();
+
+    // Throughput: concurrent keep-alive connections on one list API, bounded in time.
+    let (name, tok, _) = &users[1];
+    let path = "/api/v1/people?per_page=20";
+    let secs = opts.seconds.clamp(1, 60);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..opts.concurrency.clamp(1, 256) {
+        let token = tok.token.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr, &token).await?;
+            let (mut ok, mut bad) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                match c.get(path).await?.0 {
+                    200 => ok += 1,
+                    _ => bad += 1,
+                }
+            }
+            Ok::<_, anyhow::Error>((ok, bad))
+        }));
+    }
+    let (mut ok, mut bad) = (0, 0);
+    for t in tasks {
+        let (a, b) = t.await??;
+        ok += a;
+        bad += b;
+    }
+    writeln!(
+        report,
+        "\nThroughput: `{path}` as {name}, {} connections for {secs} s: **{:.0} requests/s** ({ok} answered 200, {bad} other).",
+        opts.concurrency,
+        ok as f64 / secs as f64
+    )?;
+
+    // The largest export and the yearly statistics, once each, as the 派驻组.
+    let (_, tok, _) = &users[0];
+    let mut c = Conn::open(addr, &tok.token).await?;
+    for (label, path) in [
+        (
+            "Largest export (measures ledger .xlsx, capped at 100,000 rows)",
+            "/discipline/measures/export.xlsx".to_string(),
+        ),
+        ("Rectification ledger export (.xlsx)", "/rect/export.xlsx".to_string()),
+        ("Yearly statistics (四种形态, whole scope)", format!("/api/v1/discipline/stats?year={year}")),
+    ] {
+        let t = Instant::now();
+        let (status, bytes) = c.get(&path).await?;
+        writeln!(
+            report,
+            "{label}: {:.0} ms (status {status}, {:.1} MB).",
+            t.elapsed().as_secs_f64() * 1000.0,
+            bytes as f64 / 1e6
+        )?;
+    }
+    let (rss, peak) = memory_mb();
+    writeln!(
+        report,
+        "\nMemory of the process (server and load generator): idle after start {idle_mb:.1} MB; now {rss:.1} MB; peak {peak:.1} MB."
+    )?;
+
+    // Revoke the tokens.
+    for (name, tok, _) in &users {
+        let txn = state.db.begin().await?;
+        crate::auth::entity::api_token::Entity::update_many()
+            .col_expr(
+                crate::auth::entity::api_token::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+            )
+            .filter(crate::auth::entity::api_token::Column::Id.eq(tok.row.id))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            state.crypto.as_ref(),
+            &actor,
+            Event::new("token.revoke", "api_token", tok.row.uuid)
+                .detail(serde_json::json!({"via": "bench", "user": name})),
+            chrono::Utc::now(),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    print!("{report}");
+    if let Some(p) = opts.out {
+        std::fs::write(&p, &report).with_context(|| format!("无法写入 {}", p.display()))?;
+    }
+    Ok(())
+}
