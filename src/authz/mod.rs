@@ -325,6 +325,11 @@ pub struct Scope {
     /// Set by [`repo::settle_scope`] when fewer units lie outside the subtrees than inside
     /// (see [`Scope::scan_unit_condition`]).
     broad: bool,
+    /// Set by [`repo::settle_scope`] for a small scope: its units' ids, written as a literal
+    /// list so that a condition like "in my scope OR mine" can use the `unit_id` index on
+    /// PostgreSQL (with a subquery it scans the table: a county liaison's ledger, 100k
+    /// problems, 34 ms).
+    unit_ids: Option<Vec<i64>>,
 }
 
 impl Scope {
@@ -338,7 +343,7 @@ impl Scope {
                 out.push(p);
             }
         }
-        Scope { prefixes: out, broad: false }
+        Scope { prefixes: out, broad: false, unit_ids: None }
     }
 
     pub fn none() -> Self {
@@ -367,9 +372,13 @@ impl Scope {
     /// than `self`: asking for a unit outside the scope yields nothing, not the unit.
     pub fn narrow_to(&self, unit_path: &str) -> Scope {
         if self.contains(unit_path) {
-            return Scope { prefixes: vec![unit_path.to_string()], broad: false };
+            return Scope { prefixes: vec![unit_path.to_string()], broad: false, unit_ids: None };
         }
-        Scope { prefixes: self.prefixes.iter().filter(|p| p.starts_with(unit_path)).cloned().collect(), broad: false }
+        Scope {
+            prefixes: self.prefixes.iter().filter(|p| p.starts_with(unit_path)).cloned().collect(),
+            broad: false,
+            unit_ids: None,
+        }
     }
 
     /// A condition on a units path column: `path` lies in one of the subtrees. Uses a range
@@ -391,6 +400,9 @@ impl Scope {
     pub fn unit_condition<C: IntoColumnRef>(&self, unit_id_col: C) -> Condition {
         if self.prefixes.is_empty() {
             return Condition::all().add(Expr::cust("1 = 0"));
+        }
+        if let Some(ids) = &self.unit_ids {
+            return Condition::all().add(Expr::col(unit_id_col).is_in(ids.iter().copied()));
         }
         let sub = Query::select().column("id").from("units").cond_where(self.path_condition("path")).to_owned();
         Condition::all().add(Expr::col(unit_id_col).in_subquery(sub))

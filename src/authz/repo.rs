@@ -29,16 +29,32 @@ pub async fn load_grants(conn: &impl ConnectionTrait, user: UserId) -> Result<Ve
         .collect())
 }
 
+/// Scopes of at most this many units are written as a literal id list.
+const SMALL_SCOPE: u64 = 200;
+
 /// The same scope, marked broad when more units lie inside it than outside (which decides the
 /// form of [`Scope::scan_unit_condition`]). Two counts over the units table; callers run it
 /// once before querying large tables.
 pub async fn settle_scope(conn: &impl ConnectionTrait, scope: &Scope) -> Result<Scope, DbErr> {
-    if scope.prefixes.is_empty() || scope.broad {
+    if scope.prefixes.is_empty() || scope.broad || scope.unit_ids.is_some() {
         return Ok(scope.clone());
     }
     let inside = unit::Entity::find().filter(scope.path_condition(unit::Column::Path)).count(conn).await?;
     let outside = unit::Entity::find().filter(scope.path_condition(unit::Column::Path).not()).count(conn).await?;
-    Ok(Scope { broad: outside < inside, ..scope.clone() })
+    let unit_ids = if inside <= SMALL_SCOPE {
+        use sea_orm::QuerySelect;
+        let ids: Vec<i64> = unit::Entity::find()
+            .select_only()
+            .column(unit::Column::Id)
+            .filter(scope.path_condition(unit::Column::Path))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Some(ids)
+    } else {
+        None
+    };
+    Ok(Scope { broad: outside < inside, unit_ids, ..scope.clone() })
 }
 
 /// Check the 三员分立 rules before adding `role` to a user who already holds `existing`.
