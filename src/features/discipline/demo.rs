@@ -231,6 +231,20 @@ pub async fn seed(
     Ok(events)
 }
 
+/// What synthetic measures are for.
+const BULK_FACTS: &[&str] = &[
+    "违规收受管理服务对象礼品礼金",
+    "违规使用公务用车办理私事",
+    "工作作风不实，对群众诉求推诿拖延",
+    "违规接受可能影响公正执行公务的宴请",
+    "履行监管职责不力，造成不良影响",
+    "违规兼职取酬",
+    "八小时以外活动报告不及时",
+    "在法律服务工作中吃拿卡要",
+    "违反工作纪律，工作时间从事与工作无关的活动",
+    "个人有关事项报告不如实",
+];
+
 /// `n` synthetic measures over three years for benchmarks: about 70% first-form talks, 20%
 /// light sanctions, 8% heavy ones and 2% of the fourth form, on random people of the city.
 pub async fn bulk(
@@ -270,7 +284,7 @@ pub async fn bulk(
             decided_on: Set(decided_on),
             year: Set(decided_on.year()),
             body: Set("驻局纪检监察组".into()),
-            basis: Set(format!("压测措施{k}")),
+            basis: Set(BULK_FACTS[rng.below(BULK_FACTS.len())].to_string()),
             doc_no: Set(format!("清纪组〔{}〕{}号", decided_on.year(), k + 1)),
             term_years: Set(term.map(i16::from)),
             clue_id: Set(None),

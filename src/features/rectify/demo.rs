@@ -386,6 +386,22 @@ pub async fn seed(
 
 /// `n` synthetic open problems spread over all units and one batch per 1,000 (benchmarks of
 /// the ledger and of the daily deadline check). Due dates run from 60 days ago to 120 ahead.
+/// What synthetic problems say (the findings a supervision round typically reports).
+const BULK_PROBLEMS: &[&str] = &[
+    "“三重一大”事项未经集体研究决定",
+    "公务用车使用登记不规范，部分出车无派车单",
+    "差旅费报销审核把关不严，部分凭证缺少审批单",
+    "社区矫正对象请假审批手续不全",
+    "法律援助案件指派未按规定轮流进行",
+    "人民调解卷宗归档不及时、要素不全",
+    "政府采购未按规定公开招标",
+    "干部八小时以外活动报告制度执行不到位",
+    "廉政风险点排查流于形式，防控措施针对性不强",
+    "公证收费未按标准公示",
+    "执法检查记录不完整，未全程记录",
+    "谈心谈话制度落实不到位，记录缺失",
+];
+
 pub async fn bulk(
     conn: &impl ConnectionTrait,
     units: &[unit::Model],
@@ -406,9 +422,9 @@ pub async fn bulk(
     for k in 0..n {
         if k % 1000 == 0 {
             let nb = NewBatch {
-                title: format!("压测批次{}", k / 1000 + 1),
+                title: format!("第{}轮专项监督检查反馈问题整改", k / 1000 + 1),
                 source: Source::SelfCheck,
-                issuer: "压测".into(),
+                issuer: "市纪委监委派驻纪检监察组".into(),
                 feedback_on: today - Duration::days(60),
                 report_due_on: today + Duration::days(120),
                 notes: String::new(),
@@ -423,7 +439,7 @@ pub async fn bulk(
             uuid: Set(uuid::Uuid::new_v4()),
             batch_id: Set(batch_id),
             seq: Set((k % 1000) as i32 + 1),
-            description: Set(format!("压测问题{k}：制度执行不到位")),
+            description: Set(format!("{}（{}）", BULK_PROBLEMS[rng.below(BULK_PROBLEMS.len())], k + 1)),
             kind: Set(Kind::Deadline.code().into()),
             unit_id: Set(u.id),
             owner_person_id: Set(staff[rng.below(staff.len())]),
