@@ -68,8 +68,24 @@ fn command(dir: &Path, db: Option<&str>) -> Command {
     c
 }
 
-/// Start `serve` on a free port; returns the child and its address once it listens.
-fn serve(dir: &Path, db: Option<&str>) -> (Child, String) {
+/// A server process that is killed when the test ends, passing or failing (no orphans).
+struct Server(Child);
+
+impl Server {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Start `serve` on a free port; returns the process and its address once it listens.
+fn serve(dir: &Path, db: Option<&str>) -> (Server, String) {
     let mut child = command(dir, db)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -87,8 +103,9 @@ fn serve(dir: &Path, db: Option<&str>) -> (Child, String) {
             }
         }
     });
+    let server = Server(child);
     let addr = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
-    (child, addr)
+    (server, addr)
 }
 
 /// A demo organisation with an API token for the 派驻组 login (its first password change done,
@@ -168,8 +185,7 @@ async fn kill_nine_story(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // SIGKILL while writes are in flight.
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     stop.store(true, Ordering::SeqCst);
     for w in writers {
         w.await.unwrap();
@@ -182,8 +198,7 @@ async fn kill_nine_story(backend: Backend) {
         let (s, b) = http(&addr, "GET", &format!("/api/v1/discipline/measures/{id}"), &token, None).await.unwrap();
         assert_eq!(s, 200, "acknowledged measure {id} lost: {b}");
     }
-    child.kill().ok();
-    child.wait().ok();
+    child.kill();
     let o = command(dir.path(), db).args(["audit", "verify"]).output().unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     if let Some((_, name)) = pg {
@@ -318,8 +333,7 @@ async fn postgres_going_away_gives_503_and_the_server_recovers() {
         0,
         "a refused write left nothing behind"
     );
-    child.kill().ok();
-    child.wait().ok();
+    child.kill();
     let o = command(dir.path(), Some(&url)).args(["audit", "verify"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     drop_pg_db(&name).await;
