@@ -117,6 +117,16 @@ pub fn int(field: &'static str, label: &'static str, raw: &str, min: i64, max: i
 }
 
 /// A checkbox or yes/no value: `on`, `true`, `1`, `是` are true; blank is false.
+/// A required id (UUID) naming another record; a malformed one reads as "not found" (`not_found`
+/// is the module's message key for that).
+pub fn uuid(field: &'static str, label: &'static str, raw: &str, not_found: &'static str) -> FieldResult<uuid::Uuid> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(AppError::invalid(field, label, "error.required"));
+    }
+    uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid(field, label, not_found))
+}
+
 pub fn boolean(raw: Option<&str>) -> bool {
     matches!(raw.map(str::trim), Some("on" | "true" | "1" | "yes" | "是" | "Y" | "y"))
 }

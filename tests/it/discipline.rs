@@ -251,6 +251,10 @@ dual_test!(clues_are_disposed_within_their_deadline, |app: &TestApp| async move 
         .await;
     let done = r.json();
     assert_eq!(done["status"], "concluded", "{}", r.text);
+    // The measures ledger names the clue a measure followed.
+    let ledger = j.get("/discipline/measures/export.xlsx").await;
+    let sheets = qinglian::xlsx::read_workbook(&ledger.bytes).unwrap();
+    assert!(sheets[0].rows.iter().flatten().any(|c| c == "XS2026-0001"), "clue code in the export");
     assert_eq!(done["measures"][0], x["id"]);
     let s = j.get(&format!("/api/v1/discipline/people/{}/standing", pid(&fx, "a1_staff"))).await.json();
     assert_eq!(s["standing"], "clean");

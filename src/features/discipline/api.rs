@@ -193,12 +193,7 @@ pub struct MeasureResponse {
 /// Measures as the API answers them; people, units and clues are loaded once per page.
 async fn measure_responses(state: &AppState, ctx: &Ctx, list: Vec<measure::Model>) -> AppResult<Vec<MeasureResponse>> {
     let clue_ids: Vec<i64> = list.iter().filter_map(|m| m.clue_id).collect();
-    let mut clues = std::collections::HashMap::new();
-    for id in clue_ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = clues.entry(id) {
-            e.insert(repo::find_clue(&state.db.read, id).await?.map(|c| c.uuid));
-        }
-    }
+    let clues = repo::clues_by_id(&state.db.read, &clue_ids).await?;
     let rows = measure_rows(state, ctx, list).await?;
     Ok(rows
         .into_iter()
@@ -224,7 +219,7 @@ async fn measure_responses(state: &AppState, ctx: &Ctx, list: Vec<measure::Model
                 basis: m.basis,
                 doc_no: m.doc_no,
                 term_years: m.term_years,
-                clue: m.clue_id.and_then(|id| clues.get(&id).copied().flatten()),
+                clue: m.clue_id.and_then(|id| clues.get(&id)).map(|c| c.uuid),
                 lifted_on: m.lifted_on,
                 lift_reason: m.lift_reason,
                 period,

@@ -32,7 +32,12 @@ pub fn cn_date(d: NaiveDate) -> String {
 pub const MEASURE_COLUMNS: [&str; 12] =
     ["序号", "姓名", "单位", "措施", "形态", "决定日期", "决定机关", "文号", "依据", "影响期至", "解除", "线索编号"];
 
-pub fn measures_xlsx(t: &Catalog, rows: &[MeasureRow], today: NaiveDate) -> AppResult<Vec<u8>> {
+pub fn measures_xlsx(
+    t: &Catalog,
+    rows: &[MeasureRow],
+    clue_codes: &std::collections::HashMap<i64, String>,
+    today: NaiveDate,
+) -> AppResult<Vec<u8>> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("处置措施台账").map_err(xe)?;
@@ -54,7 +59,7 @@ pub fn measures_xlsx(t: &Catalog, rows: &[MeasureRow], today: NaiveDate) -> AppR
             r.m.basis.clone(),
             r.until_text(t),
             r.m.lifted_on.map(|d| d.to_string()).unwrap_or_default(),
-            String::new(),
+            r.m.clue_id.and_then(|id| clue_codes.get(&id)).cloned().unwrap_or_default(),
         ];
         for (c, v) in cells.iter().enumerate() {
             ws.write_with_format((i + 2) as u32, c as u16, v, &f).map_err(xe)?;

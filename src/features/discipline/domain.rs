@@ -886,11 +886,7 @@ pub struct NewMeasure {
 }
 
 fn uuid_field(field: &'static str, label: &'static str, raw: &str) -> Result<uuid::Uuid, AppError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(AppError::invalid(field, label, "error.required"));
-    }
-    uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid(field, label, "disc.not_found_ref"))
+    fields::uuid(field, label, raw, "disc.not_found_ref")
 }
 
 impl NewMeasure {

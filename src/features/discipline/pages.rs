@@ -23,7 +23,10 @@ use super::{
 use crate::{
     audit::Event,
     authz::Perm,
-    calendar::deadline::Colour,
+    calendar::{
+        Calendar,
+        deadline::{Colour, DeadlinePolicy},
+    },
     error::{AppError, AppResult},
     features::org::{
         entity::{person, unit},
@@ -78,17 +81,21 @@ fn kind_groups() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
 }
 
 /// "Deadline colour" of an open clue or request, from the shared deadline engine.
-async fn colour_of(state: &AppState, ctx: &Ctx, due: NaiveDate) -> AppResult<(&'static str, &'static str, String)> {
-    let policy = load_policy(&state.db.read).await?;
-    let cal = state.calendar();
-    let c = policy.colour(&cal, ctx.today, due);
+/// Callers load the policy once per page, not once per row.
+fn colour_of(
+    policy: &DeadlinePolicy,
+    cal: &Calendar,
+    ctx: &Ctx,
+    due: NaiveDate,
+) -> (&'static str, &'static str, String) {
+    let c = policy.colour(cal, ctx.today, due);
     let t = ctx.t();
     let text = if c == Colour::Red {
-        t.fmt1("deadline.overdue_days", "n", policy.overdue_days(&cal, ctx.today, due))
+        t.fmt1("deadline.overdue_days", "n", policy.overdue_days(cal, ctx.today, due))
     } else {
         t.fmt1("deadline.left_working", "n", cal.working_days_between(ctx.today, due))
     };
-    Ok((c.code(), c.label_key(), text))
+    (c.code(), c.label_key(), text)
 }
 
 // ------------------------------------------------------------------ overview
@@ -251,13 +258,15 @@ pub struct ClueRow {
 async fn clue_rows(state: &AppState, ctx: &Ctx, list: Vec<clue::Model>) -> AppResult<Vec<ClueRow>> {
     let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
     let mut people = repo::people_of_clues(&state.db.read, &ids).await?;
+    let policy = load_policy(&state.db.read).await?;
+    let cal = state.calendar();
     let mut out = Vec::with_capacity(list.len());
     for c in list {
         let status = ClueStatus::parse(&c.status).unwrap_or(ClueStatus::Received);
         let (colour, colour_key, remaining) = if status == ClueStatus::Concluded {
             ("", "", String::new())
         } else {
-            colour_of(state, ctx, c.deadline).await?
+            colour_of(&policy, &cal, ctx, c.deadline)
         };
         out.push(ClueRow {
             people: people.remove(&c.id).unwrap_or_default(),
@@ -706,8 +715,11 @@ pub async fn measures_export(
 ) -> AppResult<Response> {
     let (scope, f) = q.resolve(&state, &ctx).await?;
     let list = repo::export_measures(&state.db.read, &scope, &f, EXPORT_CAP).await?;
+    let clue_ids: Vec<i64> = list.iter().filter_map(|m| m.clue_id).collect();
+    let codes: std::collections::HashMap<i64, String> =
+        repo::clues_by_id(&state.db.read, &clue_ids).await?.into_iter().map(|(id, c)| (id, c.code)).collect();
     let rows = measure_rows(&state, &ctx, list).await?;
-    let bytes = docs::measures_xlsx(ctx.t(), &rows, ctx.today)?;
+    let bytes = docs::measures_xlsx(ctx.t(), &rows, &codes, ctx.today)?;
     let ev = Event::new("measure.export", "measure", "")
         .detail(serde_json::json!({"filter": q.base_query(), "rows": rows.len()}));
     state.audit(&ctx.actor(), ev).await?;
@@ -1222,10 +1234,12 @@ pub async fn opinions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<O
             .map(|u| (u.id, u.name))
             .collect();
     let counts = repo::item_counts(&state.db.read, &list.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let policy = load_policy(&state.db.read).await?;
+    let cal = state.calendar();
     let mut rows = Vec::with_capacity(list.len());
     for r in list {
         let (colour, _, remaining) =
-            if r.status == "open" { colour_of(&state, &ctx, r.needed_by).await? } else { ("", "", String::new()) };
+            if r.status == "open" { colour_of(&policy, &cal, &ctx, r.needed_by) } else { ("", "", String::new()) };
         rows.push(RequestRow {
             purpose_key: Purpose::parse(&r.purpose).map(|p| p.label_key()).unwrap_or(""),
             unit: units.get(&r.requester_unit_id).cloned().unwrap_or_default(),
@@ -1407,8 +1421,11 @@ async fn opinion_page(
             }
         })
         .collect();
-    let (colour, _, remaining) =
-        if r.status == "open" { colour_of(state, ctx, r.needed_by).await? } else { ("", "", String::new()) };
+    let (colour, _, remaining) = if r.status == "open" {
+        colour_of(&load_policy(&state.db.read).await?, &state.calendar(), ctx, r.needed_by)
+    } else {
+        ("", "", String::new())
+    };
     let title = r.title.clone();
     Ok(render_status(
         status,

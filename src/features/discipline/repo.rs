@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::{
-    domain::{ClueStatus, Disposal, Kind, NewClue, NewDisposal, NewMeasure},
+    domain::{ClueStatus, Kind, NewClue, NewDisposal, NewMeasure},
     entity::{clue, clue_person, item, measure, request},
 };
 use crate::{
@@ -140,6 +140,21 @@ pub async fn find_clue_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> R
 
 pub async fn find_clue_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<clue::Model>, DbErr> {
     clue::Entity::find().filter(clue::Column::Code.eq(code)).filter(clue::Column::DeletedAt.is_null()).one(conn).await
+}
+
+/// Clues by id (the codes and ids of a page of measures), removed ones left out.
+pub async fn clues_by_id(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, clue::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(clue::Entity::find()
+        .filter(clue::Column::Id.is_in(ids.to_vec()))
+        .filter(clue::Column::DeletedAt.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect())
 }
 
 pub async fn find_clue(conn: &impl ConnectionTrait, id: i64) -> Result<Option<clue::Model>, DbErr> {
@@ -761,9 +776,4 @@ pub fn parse_kinds(list: &str) -> Option<Vec<String>> {
     let v: Vec<String> =
         list.split(',').map(str::trim).filter(|s| Kind::parse(s).is_some()).map(str::to_string).collect();
     (!v.is_empty()).then_some(v)
-}
-
-/// Whether a disposal code is known (API filters).
-pub fn known_disposal(s: &str) -> bool {
-    Disposal::parse(s).is_some()
 }

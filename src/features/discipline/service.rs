@@ -666,12 +666,15 @@ pub async fn answer_request(state: &AppState, ctx: &Ctx, id: uuid::Uuid, f: &Ans
     let items = repo::items(&state.db.read, r.id).await?;
     let people = repo::people_by_id(&state.db.read, items.iter().map(|i| i.person_id)).await?;
     let view = ctx.scope(Perm::DisciplineView);
+    let unit_ids: Vec<i64> = people.values().map(|p| p.unit_id).collect();
+    let paths: std::collections::HashMap<i64, String> =
+        org_repo::units_by_ids(&state.db.read, &unit_ids).await?.into_iter().map(|u| (u.id, u.path)).collect();
     let mut answers = Vec::new();
     let mut detail = Vec::new();
     for i in &items {
         let p = people.get(&i.person_id).ok_or(AppError::NotFound)?;
-        let pu = org_repo::find_unit(&state.db.read, p.unit_id).await?.ok_or(AppError::NotFound)?;
-        if !view.contains(&pu.path) {
+        let path = paths.get(&p.unit_id).ok_or(AppError::NotFound)?;
+        if !view.contains(path) {
             return Err(AppError::invalid(
                 "items",
                 "disc.people",

@@ -469,11 +469,7 @@ pub struct NewProblem {
 }
 
 fn uuid_field(field: &'static str, label: &'static str, raw: &str) -> Result<uuid::Uuid, AppError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(AppError::invalid(field, label, "error.required"));
-    }
-    uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid(field, label, "rect.not_found_ref"))
+    fields::uuid(field, label, raw, "rect.not_found_ref")
 }
 
 fn uuid_list(field: &'static str, label: &'static str, raw: &[String]) -> Result<Vec<uuid::Uuid>, AppError> {

@@ -25,10 +25,17 @@ impl DossierSource for Problems {
         }
         let t = ctx.t();
         let v = service::visibility(ctx);
+        let problems = repo::problems_for_person(&state.db.read, person.id).await?;
+        let unit_ids: Vec<i64> = problems.iter().map(|(p, _)| p.unit_id).collect();
+        let paths: std::collections::HashMap<i64, String> =
+            crate::features::org::repo::units_by_ids(&state.db.read, &unit_ids)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.path))
+                .collect();
         let mut out = Vec::new();
-        for (p, role) in repo::problems_for_person(&state.db.read, person.id).await? {
-            let Some(u) = crate::features::org::repo::find_unit(&state.db.read, p.unit_id).await? else { continue };
-            if !v.scope.contains(&u.path) {
+        for (p, role) in problems {
+            if !paths.get(&p.unit_id).is_some_and(|path| v.scope.contains(path)) {
                 continue;
             }
             let status = Status::parse(&p.status).unwrap_or(Status::Open);
