@@ -8,6 +8,7 @@ mod m0002_risk;
 mod m0003_risk_scope_index;
 mod m0004_rectify;
 mod m0005_discipline;
+mod m0006_duty;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_risk_scope_index::Migration),
             Box::new(m0004_rectify::Migration),
             Box::new(m0005_discipline::Migration),
+            Box::new(m0006_duty::Migration),
         ]
     }
 }

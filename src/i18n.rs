@@ -209,7 +209,7 @@ mod tests {
             r#"fmt[12]?\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)""#,
             r#"labeled\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)""#,
             r#"Msg::new\("([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)"\)"#,
-            r#"(?:invalid|conflict|forbidden|bad_request)\([^;]*?"((?:error|org|auth|import|account|roles|authz|person|unit|calendar|policy|audit|field|demo|risk|campaign|rect|files|deadline|inbox|disc)\.[a-z0-9_]+)""#,
+            r#"(?:invalid|conflict|forbidden|bad_request)\([^;]*?"((?:error|org|auth|import|account|roles|authz|person|unit|calendar|policy|audit|field|demo|risk|campaign|rect|files|deadline|inbox|disc|duty)\.[a-z0-9_]+)""#,
             r#""(flash\.[a-z_]+)""#,
             r#""((?:nav|unit_kind|rank|political|person_status|gender)\.[A-Za-z0-9_]+)""#,
             r#""(role\.(?:sysadmin|secadmin|auditadmin|discipline|office|leader|liaison|cadre))""#,

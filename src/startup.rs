@@ -188,6 +188,8 @@ pub fn routes() -> Routes {
         .merge(features::rectify::api_routes())
         .merge(features::discipline::routes())
         .merge(features::discipline::api_routes())
+        .merge(features::duty::routes())
+        .merge(features::duty::api_routes())
         .merge(features::inbox::routes())
         .merge(features::admin::routes())
         .merge(features::api::routes())

@@ -99,6 +99,7 @@ impl Role {
                 CalendarManage,
                 RiskConfig,
                 DeadlineConfig,
+                DutyConfig,
             ],
             Role::SecAdmin => &[OrgView, UserView, RoleGrant, SecurityPolicy],
             Role::AuditAdmin => &[AuditView],
@@ -117,6 +118,8 @@ impl Role {
                 DisciplineConfig,
                 OpinionView,
                 OpinionAnswer,
+                DutyOwn,
+                DutyView,
             ],
             Role::Office => &[
                 OrgView,
@@ -132,18 +135,49 @@ impl Role {
                 DisciplineStats,
                 OpinionView,
                 OpinionRequest,
+                DutyOwn,
+                DutyView,
+                DutyRecord,
+                DutyManage,
+                DutyReview,
             ],
             // Leaders see the counts of 监督执纪 for their subtree, never the records.
-            Role::Leader => {
-                &[OrgView, PeopleExport, RiskView, RiskSignOff, RectOwn, RectView, RectProgress, DisciplineStats]
-            }
+            // Leaders publish their own unit's list (a county bureau's own items), review what
+            // their units record, and do their own 一岗双责 tasks.
+            Role::Leader => &[
+                OrgView,
+                PeopleExport,
+                RiskView,
+                RiskSignOff,
+                RectOwn,
+                RectView,
+                RectProgress,
+                DisciplineStats,
+                DutyOwn,
+                DutyView,
+                DutyRecord,
+                DutyManage,
+                DutyReview,
+            ],
             // A liaison sees the 四种形态 counts of their own unit's subtree (for the unit's yearly
             // report), never the records: clues and sanctions stay with the 派驻组.
-            Role::Liaison => {
-                &[OrgView, RiskView, RiskManage, RiskSignOff, RectOwn, RectView, RectProgress, DisciplineStats]
-            }
-            // Every cadre sees and reports on the problems they own or lead (self-service).
-            Role::Cadre => &[RectOwn],
+            // Liaisons record their unit's 履责纪实 and evidence.
+            Role::Liaison => &[
+                OrgView,
+                RiskView,
+                RiskManage,
+                RiskSignOff,
+                RectOwn,
+                RectView,
+                RectProgress,
+                DisciplineStats,
+                DutyOwn,
+                DutyView,
+                DutyRecord,
+            ],
+            // Every cadre sees and reports on the problems they own or lead (self-service), and
+            // does the responsibility tasks assigned to them by name.
+            Role::Cadre => &[RectOwn, DutyOwn],
         }
     }
 }
@@ -209,6 +243,18 @@ pub enum Perm {
     OpinionRequest,
     /// Answer integrity-opinion requests (seeing the blockers behind each person).
     OpinionAnswer,
+    /// Open 主体责任 and work on one's own tasks, 述职述廉 report and contact-unit visits.
+    DutyOwn,
+    /// See responsibility lists, tasks, progress, the matrix, scores and reports of units in scope.
+    DutyView,
+    /// Record 履责纪实 for the tasks of units in scope.
+    DutyRecord,
+    /// Create, amend and publish the responsibility lists of units in scope; assign contact units.
+    DutyManage,
+    /// Accept or return records of tasks assigned by a unit in scope.
+    DutyReview,
+    /// The score weights of 实绩考评.
+    DutyConfig,
 }
 
 impl Perm {
@@ -243,6 +289,12 @@ impl Perm {
             Perm::OpinionView => "opinion.view",
             Perm::OpinionRequest => "opinion.request",
             Perm::OpinionAnswer => "opinion.answer",
+            Perm::DutyOwn => "duty.own",
+            Perm::DutyView => "duty.view",
+            Perm::DutyRecord => "duty.record",
+            Perm::DutyManage => "duty.manage",
+            Perm::DutyReview => "duty.review",
+            Perm::DutyConfig => "duty.config",
         }
     }
 

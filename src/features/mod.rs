@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod discipline;
+pub mod duty;
 pub mod home;
 pub mod inbox;
 pub mod org;

@@ -30,7 +30,7 @@ pub struct NavItem {
 /// (shown as 建设中); a built module is shown only to holders of its permission.
 const MODULES: &[(&str, Option<&str>, &str, Option<Perm>)] = &[
     ("nav.home", Some("/"), "home", None),
-    ("nav.duty", None, "duty", None),
+    ("nav.duty", Some("/duty"), "duty", Some(Perm::DutyOwn)),
     ("nav.risk", Some("/risk"), "risk", Some(Perm::RiskView)),
     ("nav.discipline", Some("/discipline"), "discipline", Some(Perm::DisciplineStats)),
     ("nav.rectify", Some("/rect"), "rectify", Some(Perm::RectOwn)),
@@ -50,6 +50,7 @@ const ADMIN: &[(&str, &str, Perm, &str)] = &[
     ("nav.risk_settings", "/admin/risk-settings", Perm::RiskConfig, "risk_settings"),
     ("nav.deadline_settings", "/admin/deadlines", Perm::DeadlineConfig, "deadline_settings"),
     ("nav.discipline_settings", "/discipline/settings", Perm::DisciplineConfig, "discipline_settings"),
+    ("nav.duty_settings", "/admin/duty", Perm::DutyConfig, "duty_settings"),
     ("nav.policy", "/admin/policy", Perm::SecurityPolicy, "policy"),
     ("nav.audit", "/admin/audit", Perm::AuditView, "audit"),
 ];

@@ -19,6 +19,7 @@ use crate::{
     features::{
         accounts::repo as accounts_repo,
         admin::users::{self, GrantResponse, NewUserForm, UserResponse, user_response},
+        duty::{api as duty_api, domain as duty_domain, pages as duty_pages, service as duty_service},
         discipline::{api as disc_api, domain as disc_domain, dossier as disc_dossier, service as disc_service},
         inbox,
         org::{api as org_api, domain, roster::ImportSummary},
@@ -84,6 +85,10 @@ impl Modify for Security {
         disc_api::measures, disc_api::create_measure, disc_api::measure, disc_api::update_measure,
         disc_api::delete_measure, disc_api::lift_measure, disc_api::standing, disc_api::dossier, disc_api::stats,
         disc_api::opinions, disc_api::create_opinion, disc_api::opinion, disc_api::answer_opinion,
+        duty_api::lists, duty_api::create_list, duty_api::list, duty_api::add_item, duty_api::update_item,
+        duty_api::set_targets, duty_api::publish, duty_api::tasks, duty_api::task, duty_api::submit_record,
+        duty_api::review, duty_api::matrix, duty_api::scores, duty_api::reports, duty_api::contacts,
+        duty_api::create_contact, duty_api::create_visit, duty_api::visit_to_rect,
     ),
     components(schemas(
         ApiError, Me, org_api::UnitResponse, org_api::PersonResponse, org_api::UnitPatch, org_api::PersonPatch,
@@ -101,10 +106,17 @@ impl Modify for Security {
         disc_domain::MeasureInput, disc_domain::FormCount, disc_service::LiftInput, disc_service::RequestInput,
         disc_service::AnswerInput, disc_service::AnswerItem, disc_service::StatsView, disc_service::StatsRow,
         disc_dossier::Entry,
+        duty_api::ItemResponse, duty_api::TargetResponse, duty_api::ListResponse, duty_api::NewListBody,
+        duty_api::PublishBody, duty_api::TaskResponse, duty_api::RecordResponse, duty_api::TaskDetail,
+        duty_api::MatrixResponse, duty_api::ContactResponse, duty_api::VisitResponse, duty_domain::ListInput,
+        duty_domain::ItemInput, duty_domain::RecordInput, duty_domain::Score, duty_domain::ScoreLine,
+        duty_pages::MatrixRow, duty_pages::Cell, duty_service::TargetsInput, duty_service::SyncReport,
+        duty_service::ReviewInput, duty_service::Ranked, duty_service::Expected, duty_service::ContactInput,
+        duty_service::VisitInput, duty_service::ToRectInput,
     )),
     modifiers(&Security),
     security(("token" = []), ("session" = [])),
-    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"), (name = "rectify", description = "整改台账"), (name = "inbox", description = "站内消息"), (name = "discipline", description = "监督执纪：问题线索、处置措施、四种形态、廉政档案、廉政意见回复"))
+    tags((name = "org", description = "组织机构与人员"), (name = "accounts", description = "账号"), (name = "risk", description = "廉政风险防控"), (name = "rectify", description = "整改台账"), (name = "inbox", description = "站内消息"), (name = "discipline", description = "监督执纪：问题线索、处置措施、四种形态、廉政档案、廉政意见回复"), (name = "duty", description = "主体责任：责任清单、任务分解、履责纪实、考评、述职述廉、联系点"))
 )]
 pub struct ApiDoc;
 

@@ -66,6 +66,14 @@ pub async fn units_by_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Ve
     Ok(out)
 }
 
+pub async fn units_by_uuids(conn: &impl ConnectionTrait, ids: &[uuid::Uuid]) -> Result<Vec<unit::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(unit::Entity::find().filter(unit::Column::Uuid.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    Ok(out)
+}
+
 pub async fn list_children(conn: &impl ConnectionTrait, parent: i64) -> Result<Vec<unit::Model>, DbErr> {
     unit::Entity::find()
         .filter(unit::Column::ParentId.eq(parent))
