@@ -66,7 +66,10 @@ pub trait DeadlineSource: Send + Sync {
 
 /// Every registered source.
 pub fn sources() -> Vec<Box<dyn DeadlineSource>> {
-    vec![Box::new(crate::features::rectify::deadlines::ProblemSource), Box::new(crate::features::duty::deadlines::TaskSource)]
+    vec![
+        Box::new(crate::features::rectify::deadlines::ProblemSource),
+        Box::new(crate::features::duty::deadlines::TaskSource),
+    ]
 }
 
 /// What one run did.

@@ -11,6 +11,7 @@ mod deadlines;
 mod demo;
 mod discipline;
 mod durability;
+mod duty;
 mod faults;
 mod org;
 mod permissions;

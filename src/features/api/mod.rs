@@ -19,8 +19,8 @@ use crate::{
     features::{
         accounts::repo as accounts_repo,
         admin::users::{self, GrantResponse, NewUserForm, UserResponse, user_response},
-        duty::{api as duty_api, domain as duty_domain, pages as duty_pages, service as duty_service},
         discipline::{api as disc_api, domain as disc_domain, dossier as disc_dossier, service as disc_service},
+        duty::{api as duty_api, domain as duty_domain, pages as duty_pages, service as duty_service},
         inbox,
         org::{api as org_api, domain, roster::ImportSummary},
         rectify::{api as rect_api, domain as rect_domain, sheet as rect_sheet},

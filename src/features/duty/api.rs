@@ -120,7 +120,11 @@ pub struct ListParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/duty/lists", tag = "duty", params(ListParams), responses((status = 200, body = Vec<ListResponse>)))]
-pub async fn lists(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Json<Vec<ListResponse>>> {
+pub async fn lists(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> AppResult<Json<Vec<ListResponse>>> {
     let found = repo::visible_lists(&state.db.read, &ctx.scope(Perm::DutyView), service::me(&ctx), p.year).await?;
     Ok(Json(found.iter().map(|(l, u)| list_response(l, u)).collect()))
 }
@@ -146,7 +150,11 @@ async fn full_list(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResult<Lis
     let items = repo::items_of(db, l.id).await?;
     let targets = repo::targets_of(db, l.id).await?;
     let units: std::collections::HashMap<i64, crate::features::org::entity::unit::Model> =
-        org_repo::units_by_ids(db, &targets.iter().map(|t| t.unit_id).collect::<Vec<_>>()).await?.into_iter().map(|x| (x.id, x)).collect();
+        org_repo::units_by_ids(db, &targets.iter().map(|t| t.unit_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|x| (x.id, x))
+            .collect();
     let people = crate::features::rectify::repo::people_by_id(db, targets.iter().filter_map(|t| t.person_id)).await?;
     let mut r = list_response(&l, &u);
     r.items = Some(items.iter().map(item_response).collect());
@@ -156,7 +164,12 @@ async fn full_list(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResult<Lis
             .filter_map(|t| {
                 let tu = units.get(&t.unit_id)?;
                 let p = t.person_id.and_then(|p| people.get(&p));
-                Some(TargetResponse { unit: tu.uuid, unit_name: tu.name.clone(), leader: p.map(|p| p.uuid), leader_name: p.map(|p| p.name.clone()) })
+                Some(TargetResponse {
+                    unit: tu.uuid,
+                    unit_name: tu.name.clone(),
+                    leader: p.map(|p| p.uuid),
+                    leader_name: p.map(|p| p.name.clone()),
+                })
             })
             .collect(),
     );
@@ -171,19 +184,34 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUui
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/lists/{id}/items", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = ItemInput, responses((status = 201, body = ItemResponse), (status = 404), (status = 422)))]
-pub async fn add_item(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<ItemInput>) -> AppResult<Response> {
+pub async fn add_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<ItemInput>,
+) -> AppResult<Response> {
     let i = service::add_item(&state, &ctx, id, &input).await?;
     Ok((StatusCode::CREATED, Json(item_response(&i))).into_response())
 }
 
 #[utoipa::path(patch, path = "/api/v1/duty/items/{id}", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = ItemInput, responses((status = 200, body = ItemResponse), (status = 404), (status = 409), (status = 422)))]
-pub async fn update_item(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<ItemInput>) -> AppResult<Json<ItemResponse>> {
+pub async fn update_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<ItemInput>,
+) -> AppResult<Json<ItemResponse>> {
     let i = service::update_item(&state, &ctx, id, &input).await?;
     Ok(Json(item_response(&i)))
 }
 
 #[utoipa::path(put, path = "/api/v1/duty/lists/{id}/targets", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = TargetsInput, responses((status = 200, body = ListResponse), (status = 404), (status = 422)))]
-pub async fn set_targets(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<TargetsInput>) -> AppResult<Json<ListResponse>> {
+pub async fn set_targets(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<TargetsInput>,
+) -> AppResult<Json<ListResponse>> {
     service::set_targets(&state, &ctx, id, &input).await?;
     Ok(Json(full_list(&state, &ctx, id).await?))
 }
@@ -196,7 +224,12 @@ pub struct PublishBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/lists/{id}/publish", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = PublishBody, responses((status = 200, body = SyncReport), (status = 404), (status = 409), (status = 422)))]
-pub async fn publish(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(b): Json<PublishBody>) -> AppResult<Json<SyncReport>> {
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(b): Json<PublishBody>,
+) -> AppResult<Json<SyncReport>> {
     Ok(Json(service::publish(&state, &ctx, id, b.version.as_deref()).await?))
 }
 
@@ -226,7 +259,8 @@ async fn task_responses(state: &AppState, ctx: &Ctx, list: Vec<task::Model>) -> 
     let db = &state.db.read;
     let item_ids: Vec<i64> = list.iter().map(|t| t.item_id).collect();
     let items = repo::items_by_ids(db, &item_ids).await?;
-    let list_ids: Vec<i64> = list.iter().map(|t| t.list_id).collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let list_ids: Vec<i64> =
+        list.iter().map(|t| t.list_id).collect::<std::collections::HashSet<_>>().into_iter().collect();
     let mut lists = std::collections::HashMap::new();
     for id in list_ids {
         if let Some(l) = repo::find_list(db, id).await? {
@@ -256,7 +290,11 @@ async fn task_responses(state: &AppState, ctx: &Ctx, list: Vec<task::Model>) -> 
 }
 
 #[utoipa::path(get, path = "/api/v1/duty/tasks", tag = "duty", params(TaskQuery), responses((status = 200, body = Page<TaskResponse>), (status = 422)))]
-pub async fn tasks(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> AppResult<Json<Page<TaskResponse>>> {
+pub async fn tasks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TaskQuery>,
+) -> AppResult<Json<Page<TaskResponse>>> {
     let (page, per_page) = Paging { page: q.page, per_page: q.per_page }.resolve();
     let (_, v, f) = q.resolve(&ctx)?;
     let (list, total) = repo::page_tasks(&state.db.read, &v, &f, page, per_page).await?;
@@ -307,7 +345,8 @@ fn record_response(r: &record::Model, files: Vec<String>) -> RecordResponse {
 async fn task_detail(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResult<TaskDetail> {
     let (t, ..) = service::task_in_scope(state, ctx, id).await?;
     let recs = repo::records_of(&state.db.read, t.id).await?;
-    let files = crate::files::list_for(&state.db.read, "duty_record", &recs.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let files =
+        crate::files::list_for(&state.db.read, "duty_record", &recs.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let records = recs
         .iter()
         .map(|r| record_response(r, files.iter().filter(|f| f.owner_id == r.id).map(|f| f.filename.clone()).collect()))
@@ -324,13 +363,23 @@ pub async fn task(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUui
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/tasks/{id}/records", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = RecordInput, responses((status = 201, body = TaskDetail), (status = 404), (status = 409), (status = 422)))]
-pub async fn submit_record(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<RecordInput>) -> AppResult<Response> {
+pub async fn submit_record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<RecordInput>,
+) -> AppResult<Response> {
     service::submit_record(&state, &ctx, id, &input, Vec::new()).await?;
     Ok((StatusCode::CREATED, Json(task_detail(&state, &ctx, id).await?)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/tasks/{id}/review", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = ReviewInput, responses((status = 200, body = TaskDetail), (status = 404), (status = 409), (status = 422)))]
-pub async fn review(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<ReviewInput>) -> AppResult<Json<TaskDetail>> {
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<ReviewInput>,
+) -> AppResult<Json<TaskDetail>> {
     service::review(&state, &ctx, id, &input).await?;
     Ok(Json(task_detail(&state, &ctx, id).await?))
 }
@@ -342,25 +391,39 @@ pub struct MatrixResponse {
 }
 
 #[utoipa::path(get, path = "/api/v1/duty/matrix", tag = "duty", params(MatrixQuery), responses((status = 200, body = MatrixResponse), (status = 422)))]
-pub async fn matrix(State(state): State<AppState>, ctx: Ctx, Query(q): Query<MatrixQuery>) -> AppResult<Json<MatrixResponse>> {
+pub async fn matrix(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MatrixQuery>,
+) -> AppResult<Json<MatrixResponse>> {
     let (year, rows) = matrix_rows(&state, &ctx, &q).await?;
-    let ev = Event::new("duty.matrix", "duty_task", "").detail(serde_json::json!({"year": year, "rows": rows.len(), "api": true}));
+    let ev = Event::new("duty.matrix", "duty_task", "")
+        .detail(serde_json::json!({"year": year, "rows": rows.len(), "api": true}));
     state.audit(&ctx.actor(), ev).await?;
     Ok(Json(MatrixResponse { year, rows }))
 }
 
 #[utoipa::path(get, path = "/api/v1/duty/scores", tag = "duty", params(ScoreQuery), responses((status = 200, body = Vec<Ranked>)))]
-pub async fn scores(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ScoreQuery>) -> AppResult<Json<Vec<Ranked>>> {
+pub async fn scores(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ScoreQuery>,
+) -> AppResult<Json<Vec<Ranked>>> {
     let year = q.year.as_deref().and_then(|s| s.parse().ok()).unwrap_or(chrono::Datelike::year(&ctx.today));
     let leaders = q.by.as_deref() == Some("leader");
     let rows = service::ranking(&state, &ctx, year, leaders).await?;
-    let ev = Event::new("duty.scores", "duty_task", "").detail(serde_json::json!({"year": year, "rows": rows.len(), "api": true}));
+    let ev = Event::new("duty.scores", "duty_task", "")
+        .detail(serde_json::json!({"year": year, "rows": rows.len(), "api": true}));
     state.audit(&ctx.actor(), ev).await?;
     Ok(Json(rows))
 }
 
 #[utoipa::path(get, path = "/api/v1/duty/reports", tag = "duty", params(ListParams), responses((status = 200, body = Vec<Expected>)))]
-pub async fn reports(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Json<Vec<Expected>>> {
+pub async fn reports(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> AppResult<Json<Vec<Expected>>> {
     let year = p.year.unwrap_or(chrono::Datelike::year(&ctx.today));
     Ok(Json(service::collection(&state, &ctx, year).await?))
 }
@@ -384,14 +447,22 @@ pub struct VisitResponse {
 }
 
 #[utoipa::path(get, path = "/api/v1/duty/contacts", tag = "duty", params(ListParams), responses((status = 200, body = Vec<ContactResponse>)))]
-pub async fn contacts(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Json<Vec<ContactResponse>>> {
+pub async fn contacts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> AppResult<Json<Vec<ContactResponse>>> {
     let db = &state.db.read;
     let year = p.year.unwrap_or(chrono::Datelike::year(&ctx.today));
     let list = repo::contacts(db, &ctx.scope(Perm::DutyView), service::me(&ctx), year).await?;
     let visits = repo::visits_of(db, &list.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
     let people = crate::features::rectify::repo::people_by_id(db, list.iter().map(|c| c.person_id)).await?;
     let units: std::collections::HashMap<i64, uuid::Uuid> =
-        org_repo::units_by_ids(db, &list.iter().map(|c| c.unit_id).collect::<Vec<_>>()).await?.into_iter().map(|u| (u.id, u.uuid)).collect();
+        org_repo::units_by_ids(db, &list.iter().map(|c| c.unit_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.uuid))
+            .collect();
     Ok(Json(
         list.iter()
             .map(|c| ContactResponse {
@@ -416,20 +487,41 @@ pub async fn contacts(State(state): State<AppState>, ctx: Ctx, Query(p): Query<L
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/contacts", tag = "duty", request_body = ContactInput, responses((status = 201), (status = 409), (status = 422)))]
-pub async fn create_contact(State(state): State<AppState>, ctx: Ctx, Json(input): Json<ContactInput>) -> AppResult<Response> {
+pub async fn create_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(input): Json<ContactInput>,
+) -> AppResult<Response> {
     let c = service::add_contact(&state, &ctx, &input).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": c.uuid, "year": c.year}))).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/contacts/{id}/visits", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = VisitInput, responses((status = 201, body = VisitResponse), (status = 404), (status = 422)))]
-pub async fn create_visit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<VisitInput>) -> AppResult<Response> {
+pub async fn create_visit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<VisitInput>,
+) -> AppResult<Response> {
     let v = service::add_visit(&state, &ctx, id, &input).await?;
-    let body = VisitResponse { id: v.uuid, visited_on: v.visited_on, content: v.content, problems: v.problems, sent_to_ledger: false };
+    let body = VisitResponse {
+        id: v.uuid,
+        visited_on: v.visited_on,
+        content: v.content,
+        problems: v.problems,
+        sent_to_ledger: false,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/duty/visits/{id}/rect", tag = "duty", params(("id" = uuid::Uuid, Path)), request_body = ToRectInput, responses((status = 201), (status = 404), (status = 409), (status = 422)))]
-pub async fn visit_to_rect(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Json(input): Json<ToRectInput>) -> AppResult<Response> {
+pub async fn visit_to_rect(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Json(input): Json<ToRectInput>,
+) -> AppResult<Response> {
     let p = service::visit_to_rect(&state, &ctx, id, &input).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"problem": p.uuid, "link": format!("/rect/{}", p.uuid)}))).into_response())
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"problem": p.uuid, "link": format!("/rect/{}", p.uuid)})))
+        .into_response())
 }

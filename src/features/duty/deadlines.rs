@@ -56,8 +56,11 @@ impl DeadlineSource for TaskSource {
         let mut unit_ids: Vec<i64> = rows.iter().map(|r| r.4).collect();
         unit_ids.sort_unstable();
         unit_ids.dedup();
-        let principals: std::collections::HashMap<i64, Option<i64>> =
-            org_repo::units_by_ids(conn, &unit_ids).await?.into_iter().map(|u: unit::Model| (u.id, u.principal_person_id)).collect();
+        let principals: std::collections::HashMap<i64, Option<i64>> = org_repo::units_by_ids(conn, &unit_ids)
+            .await?
+            .into_iter()
+            .map(|u: unit::Model| (u.id, u.principal_person_id))
+            .collect();
         let mut item_ids: Vec<i64> = rows.iter().map(|r| r.3).collect();
         item_ids.sort_unstable();
         item_ids.dedup();

@@ -193,9 +193,9 @@ pub fn periods(cadence: Cadence, year: i32, once_on: Option<NaiveDate>, from: Na
         Cadence::Monthly => {
             (1..=12).map(|m| span(format!("{year}-{m:02}"), ymd(year, m, 1), month_end(year, m))).collect()
         }
-        Cadence::Quarterly => (1..=4)
-            .map(|q| span(format!("{year}-Q{q}"), ymd(year, q * 3 - 2, 1), month_end(year, q * 3)))
-            .collect(),
+        Cadence::Quarterly => {
+            (1..=4).map(|q| span(format!("{year}-Q{q}"), ymd(year, q * 3 - 2, 1), month_end(year, q * 3))).collect()
+        }
         Cadence::HalfYear => vec![
             span(format!("{year}-H1"), ymd(year, 1, 1), ymd(year, 6, 30)),
             span(format!("{year}-H2"), ymd(year, 7, 1), ymd(year, 12, 31)),
@@ -264,12 +264,13 @@ impl NewList {
     pub fn parse(f: &ListInput, today: NaiveDate) -> Result<NewList, AppError> {
         let year = match f.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => today.year(),
-            Some(s) => fields::int("year", "duty.year", s, i64::from(today.year() - 5), i64::from(today.year() + 1))?
-                as i32,
+            Some(s) => {
+                fields::int("year", "duty.year", s, i64::from(today.year() - 5), i64::from(today.year() + 1))? as i32
+            }
         };
         let title = fields::text("title", "duty.list_title", &f.title, 200)?;
-        let starts_on = fields::opt_date("starts_on", "duty.starts_on", f.starts_on.as_deref())?
-            .unwrap_or_else(|| ymd(year, 1, 1));
+        let starts_on =
+            fields::opt_date("starts_on", "duty.starts_on", f.starts_on.as_deref())?.unwrap_or_else(|| ymd(year, 1, 1));
         if starts_on.year() != year {
             return Err(AppError::invalid("starts_on", "duty.starts_on", "duty.date_not_in_year"));
         }
@@ -593,7 +594,10 @@ mod tests {
         assert_eq!(m.len(), 12);
         assert_eq!(m[1], Period { label: "2026-02".into(), start: d(2026, 2, 1), end: d(2026, 2, 28) });
         let q = periods(Cadence::Quarterly, 2026, None, jan1);
-        assert_eq!(q.iter().map(|p| p.end).collect::<Vec<_>>(), [d(2026, 3, 31), d(2026, 6, 30), d(2026, 9, 30), d(2026, 12, 31)]);
+        assert_eq!(
+            q.iter().map(|p| p.end).collect::<Vec<_>>(),
+            [d(2026, 3, 31), d(2026, 6, 30), d(2026, 9, 30), d(2026, 12, 31)]
+        );
         assert_eq!(periods(Cadence::HalfYear, 2026, None, jan1).len(), 2);
         assert_eq!(periods(Cadence::Annual, 2026, None, jan1)[0].label, "2026");
         assert_eq!(periods(Cadence::Once, 2026, Some(d(2026, 7, 1)), jan1)[0].end, d(2026, 7, 1));

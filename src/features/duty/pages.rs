@@ -15,7 +15,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 
 use super::{
-    domain::{self, Cadence, Category, ItemInput, ListInput, Rating, RecordInput, RuleKind, ScoreWeights, Target, TaskStatus},
+    domain::{
+        self, Cadence, Category, ItemInput, ListInput, Rating, RecordInput, RuleKind, ScoreWeights, Target, TaskStatus,
+    },
     entity::{item, list, record, task},
     repo::{self, TaskFilter, TaskVisibility},
     service::{self, Abilities, ContactInput, ReviewInput, TargetsInput, ToRectInput, VisitInput},
@@ -140,7 +142,11 @@ fn colour_of(
         t.fmt1("deadline.overdue_days", "n", policy.overdue_days(cal, ctx.today, x.due_on))
     } else {
         t.fmt1(
-            if policy.unit == crate::calendar::deadline::DayUnit::Working { "deadline.left_working" } else { "deadline.left_days" },
+            if policy.unit == crate::calendar::deadline::DayUnit::Working {
+                "deadline.left_working"
+            } else {
+                "deadline.left_days"
+            },
             "n",
             policy.remaining(cal, ctx.today, x.due_on),
         )
@@ -227,7 +233,8 @@ pub async fn my_tasks(State(state): State<AppState>, ctx: Ctx, Query(q): Query<T
         if (code == "unit" && !ctx.can(Perm::DutyRecord)) || (code == "review" && !ctx.can(Perm::DutyReview)) {
             continue;
         }
-        let cq = TaskQuery { view: Some(code.into()), status: None, year: Some(year.to_string()), ..Default::default() };
+        let cq =
+            TaskQuery { view: Some(code.into()), status: None, year: Some(year.to_string()), ..Default::default() };
         let (_, cv, mut cf) = cq.resolve(&ctx)?;
         if code != "review" {
             cf.statuses = vec![TaskStatus::Open, TaskStatus::Returned];
@@ -303,8 +310,17 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
     .unwrap_or(first);
     let last = next_first - Duration::days(1);
     let mine = q.mine.as_deref() == Some("1") || !ctx.can(Perm::DutyView);
-    let v = if mine { TaskVisibility { scope: crate::authz::Scope::none(), me: service::me(ctx_ref(&ctx)) } } else { visibility(&ctx) };
-    let f = TaskFilter { due_from: Some(first), due_to: Some(last), person: if mine { Some(service::me(&ctx).unwrap_or(-1)) } else { None }, ..Default::default() };
+    let v = if mine {
+        TaskVisibility { scope: crate::authz::Scope::none(), me: service::me(ctx_ref(&ctx)) }
+    } else {
+        visibility(&ctx)
+    };
+    let f = TaskFilter {
+        due_from: Some(first),
+        due_to: Some(last),
+        person: if mine { Some(service::me(&ctx).unwrap_or(-1)) } else { None },
+        ..Default::default()
+    };
     let list = repo::tasks_due_between(&state.db.read, &v, &f, 3000).await?;
     let total = list.len();
     let rows = task_rows(&state, &ctx, list).await?;
@@ -322,7 +338,14 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
             let mut tasks = by_day.remove(&d).unwrap_or_default();
             let more = tasks.len().saturating_sub(6);
             tasks.truncate(6);
-            week.push(Day { date: d, in_month: d.month() == first.month(), today: d == ctx.today, working: cal.is_working_day(d), tasks, more });
+            week.push(Day {
+                date: d,
+                in_month: d.month() == first.month(),
+                today: d == ctx.today,
+                working: cal.is_working_day(d),
+                tasks,
+                more,
+            });
             d += Duration::days(1);
         }
         weeks.push(week);
@@ -376,13 +399,18 @@ pub async fn lists(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Year
     let year = q.year.as_deref().and_then(|s| s.parse::<i32>().ok());
     let scope = ctx.scope(Perm::DutyView).clone();
     let found = repo::visible_lists(&state.db.read, &scope, service::me(&ctx), year).await?;
-    let rows = found
-        .into_iter()
-        .map(|(l, u)| ListRow { manage: service::can_manage(&ctx, &u), unit: u.name, l })
-        .collect();
+    let rows =
+        found.into_iter().map(|(l, u)| ListRow { manage: service::can_manage(&ctx, &u), unit: u.name, l }).collect();
     let t = ctx.t();
     let lay = Layout::new(&ctx, t.get("duty.title_lists"), "duty");
-    Ok(render(&ListsPage { l: lay, tabs: tabs(&ctx, "lists"), rows, can_create: ctx.can(Perm::DutyManage), years: years(&ctx), year_sel: year.unwrap_or(0) }))
+    Ok(render(&ListsPage {
+        l: lay,
+        tabs: tabs(&ctx, "lists"),
+        rows,
+        can_create: ctx.can(Perm::DutyManage),
+        years: years(&ctx),
+        year_sel: year.unwrap_or(0),
+    }))
 }
 
 #[derive(Template)]
@@ -395,7 +423,14 @@ struct ListFormPage {
     errors: FormErrors,
 }
 
-async fn list_form(state: &AppState, ctx: &Ctx, form: ListInput, unit: String, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn list_form(
+    state: &AppState,
+    ctx: &Ctx,
+    form: ListInput,
+    unit: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let units = org_repo::list_units(&state.db.read, &ctx.scope(Perm::DutyManage)).await?;
     let units: Vec<unit::Model> = {
         let min = units.iter().map(|u| u.depth).min().unwrap_or(0);
@@ -408,7 +443,9 @@ async fn list_form(state: &AppState, ctx: &Ctx, form: ListInput, unit: String, e
         .map(|(l, u)| (l.uuid.to_string(), format!("{} · {}年 · {}", u.name, l.year, l.title)))
         .collect();
     let t = ctx.t();
-    let l = Layout::new(ctx, t.get("duty.list_new"), "duty").crumb(t.get("duty.title_lists"), Some("/duty/lists")).crumb(t.get("duty.list_new"), None);
+    let l = Layout::new(ctx, t.get("duty.list_new"), "duty")
+        .crumb(t.get("duty.title_lists"), Some("/duty/lists"))
+        .crumb(t.get("duty.list_new"), None);
     Ok(render_status(status, &ListFormPage { l, form, units: opts, sources, errors }))
 }
 
@@ -421,7 +458,11 @@ pub async fn list_new(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     list_form(&state, &ctx, form, String::new(), FormErrors::default(), StatusCode::OK).await
 }
 
-pub async fn list_create(State(state): State<AppState>, ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn list_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let p = FormPairs(pairs);
     let form = ListInput {
         year: p.get("year"),
@@ -493,7 +534,14 @@ struct ListPage {
     task_total: u64,
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: ItemInput, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    form: ItemInput,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let (l, u) = service::list_in_scope(state, ctx, id).await?;
     let db = &state.db.read;
     let t = ctx.t();
@@ -514,7 +562,8 @@ async fn list_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: ItemInput,
         tasks: 0,
         i,
     };
-    let (live, gone): (Vec<item::Model>, Vec<item::Model>) = all_items.into_iter().partition(|i| i.withdrawn_at.is_none());
+    let (live, gone): (Vec<item::Model>, Vec<item::Model>) =
+        all_items.into_iter().partition(|i| i.withdrawn_at.is_none());
     let manage = service::can_manage(ctx, &u);
     let targets = repo::targets_of(db, l.id).await?;
     let target_units: Vec<String>;
@@ -522,26 +571,39 @@ async fn list_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: ItemInput,
     let (mut unit_choices, mut leader_choices) = (Vec::new(), Vec::new());
     {
         let tunits = org_repo::units_by_ids(db, &targets.iter().map(|x| x.unit_id).collect::<Vec<_>>()).await?;
-        let people = crate::features::rectify::repo::people_by_id(db, targets.iter().filter_map(|x| x.person_id)).await?;
-        target_units = tunits.iter().filter(|x| targets.iter().any(|t| t.unit_id == x.id && t.person_id.is_none())).map(|x| x.name.clone()).collect();
+        let people =
+            crate::features::rectify::repo::people_by_id(db, targets.iter().filter_map(|x| x.person_id)).await?;
+        target_units = tunits
+            .iter()
+            .filter(|x| targets.iter().any(|t| t.unit_id == x.id && t.person_id.is_none()))
+            .map(|x| x.name.clone())
+            .collect();
         target_leaders = targets
             .iter()
-            .filter_map(|x| x.person_id.and_then(|p| people.get(&p)).map(|p| (p, tunits.iter().find(|u| u.id == x.unit_id))))
+            .filter_map(|x| {
+                x.person_id.and_then(|p| people.get(&p)).map(|p| (p, tunits.iter().find(|u| u.id == x.unit_id)))
+            })
             .map(|(p, u)| format!("{}（{}）", p.name, u.map(|u| u.name.as_str()).unwrap_or("")))
             .collect();
         if manage {
             let sub = org_repo::list_units(db, &crate::authz::Scope::from_paths([u.path.clone()])).await?;
-            let chosen: std::collections::HashSet<i64> = targets.iter().filter(|x| x.person_id.is_none()).map(|x| x.unit_id).collect();
+            let chosen: std::collections::HashSet<i64> =
+                targets.iter().filter(|x| x.person_id.is_none()).map(|x| x.unit_id).collect();
             for (x, depth) in tree_order(&sub).into_iter().filter(|(x, d)| x.deleted_at.is_none() && *d <= 2) {
-                unit_choices.push((x.uuid.to_string(), format!("{}{}", "　".repeat(depth), x.name), chosen.contains(&x.id)));
+                unit_choices.push((
+                    x.uuid.to_string(),
+                    format!("{}{}", "　".repeat(depth), x.name),
+                    chosen.contains(&x.id),
+                ));
             }
             let chosen_people: std::collections::HashSet<i64> = targets.iter().filter_map(|x| x.person_id).collect();
             let names: HashMap<i64, String> = sub.iter().map(|x| (x.id, x.name.clone())).collect();
-            let mut leaders: Vec<person::Model> = org_repo::active_people(db, &crate::authz::Scope::from_paths([u.path.clone()]), &[])
-                .await?
-                .into_iter()
-                .filter(|p| p.leading_cadre || sub.iter().any(|x| x.principal_person_id == Some(p.id)))
-                .collect();
+            let mut leaders: Vec<person::Model> =
+                org_repo::active_people(db, &crate::authz::Scope::from_paths([u.path.clone()]), &[])
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.leading_cadre || sub.iter().any(|x| x.principal_person_id == Some(p.id)))
+                    .collect();
             leaders.sort_by_key(|p| (sub.iter().position(|x| x.id == p.unit_id).unwrap_or(usize::MAX), p.id));
             for p in leaders.into_iter().take(400) {
                 leader_choices.push((
@@ -554,7 +616,9 @@ async fn list_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: ItemInput,
     }
     let amendments = repo::amendments_of(db, l.id).await?;
     let published = service::is_published(&l);
-    let lay = Layout::new(ctx, l.title.clone(), "duty").crumb(t.get("duty.title_lists"), Some("/duty/lists")).crumb(l.title.clone(), None);
+    let lay = Layout::new(ctx, l.title.clone(), "duty")
+        .crumb(t.get("duty.title_lists"), Some("/duty/lists"))
+        .crumb(l.title.clone(), None);
     Ok(render_status(
         status,
         &ListPage {
@@ -582,7 +646,12 @@ async fn list_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: ItemInput,
 }
 
 fn default_item() -> ItemInput {
-    ItemInput { rule_kind: "working".into(), rule_days: Some("5".into()), weight: Some("5".into()), ..Default::default() }
+    ItemInput {
+        rule_kind: "working".into(),
+        rule_days: Some("5".into()),
+        weight: Some("5".into()),
+        ..Default::default()
+    }
 }
 
 pub async fn list_show(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid) -> AppResult<Response> {
@@ -614,7 +683,12 @@ fn is_form_error(e: &AppError) -> bool {
     !matches!(e, AppError::NotFound | AppError::Forbidden(_) | AppError::Unauthenticated)
 }
 
-pub async fn item_create(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn item_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let form = item_input(&FormPairs(pairs));
     match service::add_item(&state, &ctx, id, &form).await {
         Ok(_) => Ok(flash(&state, &format!("/duty/lists/{id}#items"), "flash.created")),
@@ -627,7 +701,12 @@ pub async fn item_create(State(state): State<AppState>, ctx: Ctx, PathUuid(id): 
     }
 }
 
-pub async fn targets_save(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn targets_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let p = FormPairs(pairs);
     let input = TargetsInput { units: p.all("units"), leaders: p.all("leaders"), reason: p.get("reason"), csrf: None };
     match service::set_targets(&state, &ctx, id, &input).await {
@@ -648,7 +727,12 @@ pub struct VersionForm {
     pub csrf: Option<String>,
 }
 
-pub async fn publish(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(f): Form<VersionForm>) -> AppResult<Response> {
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(f): Form<VersionForm>,
+) -> AppResult<Response> {
     match service::publish(&state, &ctx, id, f.version.as_deref()).await {
         Ok(_) => Ok(flash(&state, &format!("/duty/lists/{id}"), "flash.duty_published")),
         Err(e) if is_form_error(&e) => {
@@ -675,7 +759,14 @@ struct ItemFormPage {
     targets: Vec<(&'static str, &'static str)>,
 }
 
-async fn item_form(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: Option<ItemInput>, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn item_form(
+    state: &AppState,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    form: Option<ItemInput>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let i = repo::find_item_by_uuid(&state.db.read, id).await?.ok_or(AppError::NotFound)?;
     let l = repo::find_list(&state.db.read, i.list_id).await?.ok_or(AppError::NotFound)?;
     let (l, u) = service::list_in_scope(state, ctx, l.uuid).await?;
@@ -722,7 +813,12 @@ pub async fn item_edit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): Pa
     item_form(&state, &ctx, id, None, FormErrors::default(), StatusCode::OK).await
 }
 
-pub async fn item_update(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(pairs): Form<Vec<(String, String)>>) -> AppResult<Response> {
+pub async fn item_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let form = item_input(&FormPairs(pairs));
     match service::update_item(&state, &ctx, id, &form).await {
         Ok(i) => {
@@ -745,7 +841,12 @@ pub struct ReasonForm {
     pub csrf: Option<String>,
 }
 
-pub async fn item_remove(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(f): Form<ReasonForm>) -> AppResult<Response> {
+pub async fn item_remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(f): Form<ReasonForm>,
+) -> AppResult<Response> {
     match service::remove_item(&state, &ctx, id, f.reason.as_deref()).await {
         Ok(l) => Ok(flash(&state, &format!("/duty/lists/{}#items", l.uuid), "flash.deleted")),
         Err(e) if is_form_error(&e) => {
@@ -784,7 +885,15 @@ struct TaskPage {
     max_mb: usize,
 }
 
-async fn task_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: RecordInput, note: String, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn task_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    form: RecordInput,
+    note: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let (t, i, l, u, pu) = service::task_in_scope(state, ctx, id).await?;
     let can = service::abilities(ctx, &t, &u, &pu);
     let recs = repo::records_of(&state.db.read, t.id).await?;
@@ -800,7 +909,9 @@ async fn task_page(state: &AppState, ctx: &Ctx, id: uuid::Uuid, form: RecordInpu
     let tr = ctx.t();
     let rule = rule_text(tr, &i);
     let row = task_rows(state, ctx, vec![t]).await?.pop().ok_or(AppError::NotFound)?;
-    let lay = Layout::new(ctx, tr.get("duty.task"), "duty").crumb(tr.get("duty.title_tasks"), Some("/duty")).crumb(row.period.clone(), None);
+    let lay = Layout::new(ctx, tr.get("duty.task"), "duty")
+        .crumb(tr.get("duty.title_tasks"), Some("/duty"))
+        .crumb(row.period.clone(), None);
     Ok(render_status(
         status,
         &TaskPage {
@@ -831,7 +942,12 @@ pub async fn task_show(State(state): State<AppState>, ctx: Ctx, PathUuid(id): Pa
     r
 }
 
-pub async fn record_submit(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, mp: Multipart) -> AppResult<Response> {
+pub async fn record_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    mp: Multipart,
+) -> AppResult<Response> {
     let (form, result) = match files::read_form(mp).await {
         Ok(up) => {
             let form = RecordInput {
@@ -860,7 +976,12 @@ pub async fn record_submit(State(state): State<AppState>, ctx: Ctx, PathUuid(id)
     }
 }
 
-pub async fn review(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(f): Form<ReviewInput>) -> AppResult<Response> {
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(f): Form<ReviewInput>,
+) -> AppResult<Response> {
     match service::review(&state, &ctx, id, &f).await {
         Ok(t) => Ok(flash(
             &state,
@@ -877,7 +998,11 @@ pub async fn review(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathU
     }
 }
 
-pub async fn file(State(state): State<AppState>, ctx: Ctx, axum::extract::Path((id, fid)): axum::extract::Path<(String, String)>) -> AppResult<Response> {
+pub async fn file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path((id, fid)): axum::extract::Path<(String, String)>,
+) -> AppResult<Response> {
     let (Ok(id), Ok(fid)) = (uuid::Uuid::parse_str(&id), uuid::Uuid::parse_str(&fid)) else {
         return Err(AppError::NotFound);
     };
@@ -996,7 +1121,11 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, Query(q): Query<P
             .take(300)
             .map(|p| {
                 let sel = person_sel.as_deref() == Some(p.uuid.to_string().as_str());
-                (p.uuid.to_string(), format!("{}（{}）", p.name, names.get(&p.unit_id).cloned().unwrap_or_default()), sel)
+                (
+                    p.uuid.to_string(),
+                    format!("{}（{}）", p.name, names.get(&p.unit_id).cloned().unwrap_or_default()),
+                    sel,
+                )
             })
             .collect()
     } else {
@@ -1021,13 +1150,19 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, Query(q): Query<P
 async fn owner_score(state: &AppState, ctx: &Ctx, year: i32, leaders: bool, owner: i64) -> AppResult<domain::Score> {
     let db = &state.db.read;
     let w = service::weights(state).await?;
-    let rows = repo::tallies(db, &crate::authz::Scope::from_paths(["/".to_string()]), year, leaders, Some(owner), ctx.today).await?;
+    let rows =
+        repo::tallies(db, &crate::authz::Scope::from_paths(["/".to_string()]), year, leaders, Some(owner), ctx.today)
+            .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
     let items = repo::items_by_ids(db, &ids).await?;
     let mut by_item: BTreeMap<i64, domain::Tally> = BTreeMap::new();
     for r in rows {
         let weight = items.get(&r.item_id).map(|i| i.weight).unwrap_or(1);
-        let t = by_item.entry(r.item_id).or_insert_with(|| domain::Tally { item_id: r.item_id, weight, ..Default::default() });
+        let t = by_item.entry(r.item_id).or_insert_with(|| domain::Tally {
+            item_id: r.item_id,
+            weight,
+            ..Default::default()
+        });
         t.add(
             TaskStatus::parse(&r.status).unwrap_or(TaskStatus::Open),
             Some(if r.late { 1 } else { 0 }),
@@ -1085,7 +1220,8 @@ pub async fn matrix_rows(state: &AppState, ctx: &Ctx, q: &MatrixQuery) -> AppRes
     let list_id = match q.list.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => {
-            let id = uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid("list", "duty.list", "duty.not_found_ref"))?;
+            let id =
+                uuid::Uuid::parse_str(s).map_err(|_| AppError::invalid("list", "duty.list", "duty.not_found_ref"))?;
             Some(service::list_in_scope(state, ctx, id).await?.0.id)
         }
     };
@@ -1116,7 +1252,14 @@ pub async fn matrix_rows(state: &AppState, ctx: &Ctx, q: &MatrixQuery) -> AppRes
                         None if c.submitted > 0 => "submitted".into(),
                         None => "done".into(),
                     };
-                    Cell { month: m, total: c.total, accepted: c.accepted, submitted: c.submitted, late: c.late, colour }
+                    Cell {
+                        month: m,
+                        total: c.total,
+                        accepted: c.accepted,
+                        submitted: c.submitted,
+                        late: c.late,
+                        colour,
+                    }
                 }
             };
             cells.push(cell);
@@ -1180,7 +1323,10 @@ struct ScoresPage {
 impl ScoresPage {
     fn formula(&self) -> String {
         let w = self.weights;
-        self.l.t.fmt("duty.formula", &[("t", w.on_time.to_string()), ("a", w.accepted.to_string()), ("r", w.rating.to_string())])
+        self.l.t.fmt(
+            "duty.formula",
+            &[("t", w.on_time.to_string()), ("a", w.accepted.to_string()), ("r", w.rating.to_string())],
+        )
     }
 
     fn item_name(&self, id: &i64) -> String {
@@ -1200,20 +1346,39 @@ pub async fn scores(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Sco
     let year = year_of(&ctx, q.year.as_deref());
     let leaders = q.by.as_deref() == Some("leader");
     let rows = service::ranking(&state, &ctx, year, leaders).await?;
-    let ev = Event::new("duty.scores", "duty_task", "").detail(serde_json::json!({"year": year, "by": if leaders { "leader" } else { "unit" }, "rows": rows.len()}));
+    let ev = Event::new("duty.scores", "duty_task", "")
+        .detail(serde_json::json!({"year": year, "by": if leaders { "leader" } else { "unit" }, "rows": rows.len()}));
     state.audit(&ctx.actor(), ev).await?;
     let t = ctx.t();
     let lay = Layout::new(&ctx, t.get("duty.title_scores"), "duty");
-    let ids: Vec<i64> = rows.iter().flat_map(|r| r.score.lines.iter().map(|x| x.item_id)).collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| r.score.lines.iter().map(|x| x.item_id))
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .collect();
     let items = repo::items_by_ids(&state.db.read, &ids)
         .await?
         .into_iter()
         .map(|(id, i)| (id, format!("{}. {}", i.seq, crate::features::duty::deadlines::short(&i.content))))
         .collect();
-    Ok(render(&ScoresPage { l: lay, tabs: tabs(&ctx, "scores"), year, years: years(&ctx), leaders, rows, weights: service::weights(&state).await?, items }))
+    Ok(render(&ScoresPage {
+        l: lay,
+        tabs: tabs(&ctx, "scores"),
+        year,
+        years: years(&ctx),
+        leaders,
+        rows,
+        weights: service::weights(&state).await?,
+        items,
+    }))
 }
 
-pub async fn scores_export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ScoreQuery>) -> AppResult<Response> {
+pub async fn scores_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ScoreQuery>,
+) -> AppResult<Response> {
     use rust_xlsxwriter::Workbook;
     let xe = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!("xlsx: {e}"));
     let year = year_of(&ctx, q.year.as_deref());
@@ -1255,13 +1420,23 @@ pub async fn scores_export(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
     }
     let w = service::weights(&state).await?;
     let foot = rows.len() as u32 + 3;
-    ws.write_string(foot, 0, t.fmt(
-        "duty.sheet_note",
-        &[("t", w.on_time.to_string()), ("a", w.accepted.to_string()), ("r", w.rating.to_string()), ("date", t.date(ctx.today))],
-    ))
+    ws.write_string(
+        foot,
+        0,
+        t.fmt(
+            "duty.sheet_note",
+            &[
+                ("t", w.on_time.to_string()),
+                ("a", w.accepted.to_string()),
+                ("r", w.rating.to_string()),
+                ("date", t.date(ctx.today)),
+            ],
+        ),
+    )
     .map_err(xe)?;
     let bytes = wb.save_to_buffer().map_err(xe)?;
-    let ev = Event::new("duty.scores_export", "duty_task", "").detail(serde_json::json!({"year": year, "rows": rows.len()}));
+    let ev =
+        Event::new("duty.scores_export", "duty_task", "").detail(serde_json::json!({"year": year, "rows": rows.len()}));
     state.audit(&ctx.actor(), ev).await?;
     Ok(download(bytes, XLSX, &format!("实绩考评排名-{year}.xlsx")))
 }
@@ -1285,7 +1460,14 @@ struct ReportsPage {
     max_mb: usize,
 }
 
-async fn reports_page(state: &AppState, ctx: &Ctx, year: i32, form: Option<service::ReportInput>, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn reports_page(
+    state: &AppState,
+    ctx: &Ctx,
+    year: i32,
+    form: Option<service::ReportInput>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let me = service::me(ctx);
     let mine = match me {
         Some(p) => repo::report_of(&state.db.read, year, p).await?,
@@ -1293,7 +1475,10 @@ async fn reports_page(state: &AppState, ctx: &Ctx, year: i32, form: Option<servi
     };
     let form = form.unwrap_or_else(|| service::ReportInput {
         year: Some(year.to_string()),
-        title: mine.as_ref().map(|r| r.title.clone()).unwrap_or_else(|| ctx.t().fmt1("duty.report_default_title", "year", year)),
+        title: mine
+            .as_ref()
+            .map(|r| r.title.clone())
+            .unwrap_or_else(|| ctx.t().fmt1("duty.report_default_title", "year", year)),
         body: mine.as_ref().map(|r| r.body.clone()).unwrap_or_default(),
         version: mine.as_ref().map(|r| r.version.to_string()),
         ..Default::default()
@@ -1304,7 +1489,20 @@ async fn reports_page(state: &AppState, ctx: &Ctx, year: i32, form: Option<servi
     let lay = Layout::new(ctx, t.get("duty.title_reports"), "duty");
     Ok(render_status(
         status,
-        &ReportsPage { l: lay, tabs: tabs(ctx, "reports"), year, years: years(ctx), submitted_mine: mine.as_ref().is_some_and(|r| r.status == "submitted"), mine, form, errors, has_person: me.is_some(), expected, submitted, max_mb: files::MAX_FILE_MB },
+        &ReportsPage {
+            l: lay,
+            tabs: tabs(ctx, "reports"),
+            year,
+            years: years(ctx),
+            submitted_mine: mine.as_ref().is_some_and(|r| r.status == "submitted"),
+            mine,
+            form,
+            errors,
+            has_person: me.is_some(),
+            expected,
+            submitted,
+            max_mb: files::MAX_FILE_MB,
+        },
     ))
 }
 
@@ -1366,9 +1564,16 @@ pub async fn report_show(State(state): State<AppState>, ctx: Ctx, PathUuid(id): 
     service::audit_read(&state, &ctx, "duty_report.read", "duty_report", id).await?;
     let files = files::list_for(&state.db.read, "duty_report", &[r.id]).await?;
     let t = ctx.t();
-    let lay = Layout::new(&ctx, r.title.clone(), "duty").crumb(t.get("duty.title_reports"), Some("/duty/reports")).crumb(p.name.clone(), None);
+    let lay = Layout::new(&ctx, r.title.clone(), "duty")
+        .crumb(t.get("duty.title_reports"), Some("/duty/reports"))
+        .crumb(p.name.clone(), None);
     let year = r.year;
-    Ok(render(&ReportPage { l: lay, reports: vec![ReportView { r, name: p.name, unit: u.name, position: p.position, files }], print: false, year }))
+    Ok(render(&ReportPage {
+        l: lay,
+        reports: vec![ReportView { r, name: p.name, unit: u.name, position: p.position, files }],
+        print: false,
+        year,
+    }))
 }
 
 /// Every submitted report in scope for a year, one per page, for printing and binding.
@@ -1381,22 +1586,36 @@ pub async fn reports_print(State(state): State<AppState>, ctx: Ctx, Query(q): Qu
             && let Some(r) = repo::find_report_by_uuid(&state.db.read, id).await?
         {
             let files = files::list_for(&state.db.read, "duty_report", &[r.id]).await?;
-            reports.push(ReportView { r, name: e.name.clone(), unit: e.unit.clone(), position: e.position.clone(), files });
+            reports.push(ReportView {
+                r,
+                name: e.name.clone(),
+                unit: e.unit.clone(),
+                position: e.position.clone(),
+                files,
+            });
         }
     }
-    let ev = Event::new("duty_report.print", "duty_report", "").detail(serde_json::json!({"year": year, "reports": reports.len()}));
+    let ev = Event::new("duty_report.print", "duty_report", "")
+        .detail(serde_json::json!({"year": year, "reports": reports.len()}));
     state.audit(&ctx.actor(), ev).await?;
     let t = ctx.t();
     let lay = Layout::new(&ctx, t.fmt1("duty.print_title", "year", year), "duty");
     Ok(render(&ReportPage { l: lay, reports, print: true, year }))
 }
 
-pub async fn report_file(State(state): State<AppState>, ctx: Ctx, axum::extract::Path((id, fid)): axum::extract::Path<(String, String)>) -> AppResult<Response> {
+pub async fn report_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path((id, fid)): axum::extract::Path<(String, String)>,
+) -> AppResult<Response> {
     let (Ok(id), Ok(fid)) = (uuid::Uuid::parse_str(&id), uuid::Uuid::parse_str(&fid)) else {
         return Err(AppError::NotFound);
     };
     let (r, ..) = service::report_in_scope(&state, &ctx, id).await?;
-    let a = files::find(&state.db.read, fid).await?.filter(|a| a.owner_kind == "duty_report" && a.owner_id == r.id).ok_or(AppError::NotFound)?;
+    let a = files::find(&state.db.read, fid)
+        .await?
+        .filter(|a| a.owner_kind == "duty_report" && a.owner_id == r.id)
+        .ok_or(AppError::NotFound)?;
     let bytes = files::load(&state.db.read, &a).await?;
     state.audit(&ctx.actor(), Event::new("duty_file.download", "attachment", a.uuid)).await?;
     Ok(files::download(&a, bytes))
@@ -1433,13 +1652,24 @@ struct ContactsPage {
     today: String,
 }
 
-async fn contacts_page(state: &AppState, ctx: &Ctx, year: i32, errors: FormErrors, status: StatusCode) -> AppResult<Response> {
+async fn contacts_page(
+    state: &AppState,
+    ctx: &Ctx,
+    year: i32,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<Response> {
     let db = &state.db.read;
     let me = service::me(ctx);
     let list = repo::contacts(db, &ctx.scope(Perm::DutyView), me, year).await?;
     let visits = repo::visits_of(db, &list.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
     let people = crate::features::rectify::repo::people_by_id(db, list.iter().map(|c| c.person_id)).await?;
-    let units: HashMap<i64, unit::Model> = org_repo::units_by_ids(db, &list.iter().map(|c| c.unit_id).collect::<Vec<_>>()).await?.into_iter().map(|u| (u.id, u)).collect();
+    let units: HashMap<i64, unit::Model> =
+        org_repo::units_by_ids(db, &list.iter().map(|c| c.unit_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
     let rect_ids: Vec<i64> = visits.iter().filter_map(|v| v.rect_problem_id).collect();
     let mut rect: HashMap<i64, uuid::Uuid> = HashMap::new();
     for id in rect_ids {
@@ -1465,7 +1695,11 @@ async fn contacts_page(state: &AppState, ctx: &Ctx, year: i32, errors: FormError
             leader: people.get(&c.person_id).map(|p| p.name.clone()).unwrap_or_default(),
             unit: u.map(|u| u.name.clone()).unwrap_or_default(),
             can_log,
-            visits: visits.iter().filter(|v| v.contact_id == c.id).map(|v| VisitView { rect: v.rect_problem_id.and_then(|id| rect.get(&id).copied()), v: v.clone() }).collect(),
+            visits: visits
+                .iter()
+                .filter(|v| v.contact_id == c.id)
+                .map(|v| VisitView { rect: v.rect_problem_id.and_then(|id| rect.get(&id).copied()), v: v.clone() })
+                .collect(),
             people: staff,
             c,
         });
@@ -1476,9 +1710,19 @@ async fn contacts_page(state: &AppState, ctx: &Ctx, year: i32, errors: FormError
         let all_units = org_repo::list_units(db, &manage).await?;
         let names: HashMap<i64, String> = all_units.iter().map(|u| (u.id, u.name.clone())).collect();
         let min = all_units.iter().map(|u| u.depth).min().unwrap_or(0);
-        let shallow: Vec<unit::Model> = all_units.into_iter().filter(|u| u.deleted_at.is_none() && u.depth <= min + 2).collect();
+        let shallow: Vec<unit::Model> =
+            all_units.into_iter().filter(|u| u.deleted_at.is_none() && u.depth <= min + 2).collect();
         (
-            ps.into_iter().filter(|p| p.leading_cadre).take(300).map(|p| (p.uuid.to_string(), format!("{}（{}）", p.name, names.get(&p.unit_id).cloned().unwrap_or_default()))).collect(),
+            ps.into_iter()
+                .filter(|p| p.leading_cadre)
+                .take(300)
+                .map(|p| {
+                    (
+                        p.uuid.to_string(),
+                        format!("{}（{}）", p.name, names.get(&p.unit_id).cloned().unwrap_or_default()),
+                    )
+                })
+                .collect(),
             unit_options(&shallow, None),
         )
     } else {
@@ -1488,7 +1732,18 @@ async fn contacts_page(state: &AppState, ctx: &Ctx, year: i32, errors: FormError
     let lay = Layout::new(ctx, t.get("duty.title_contacts"), "duty");
     Ok(render_status(
         status,
-        &ContactsPage { l: lay, tabs: tabs(ctx, "contacts"), year, years: years(ctx), contacts, can_manage, leaders, units: unit_opts, errors, today: ctx.today.to_string() },
+        &ContactsPage {
+            l: lay,
+            tabs: tabs(ctx, "contacts"),
+            year,
+            years: years(ctx),
+            contacts,
+            can_manage,
+            leaders,
+            units: unit_opts,
+            errors,
+            today: ctx.today.to_string(),
+        },
     ))
 }
 
@@ -1497,7 +1752,13 @@ pub async fn contacts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Y
     contacts_page(&state, &ctx, year, FormErrors::default(), StatusCode::OK).await
 }
 
-async fn contacts_after(state: &AppState, ctx: &Ctx, year: i32, r: AppResult<()>, flash_key: &'static str) -> AppResult<Response> {
+async fn contacts_after(
+    state: &AppState,
+    ctx: &Ctx,
+    year: i32,
+    r: AppResult<()>,
+    flash_key: &'static str,
+) -> AppResult<Response> {
     match r {
         Ok(()) => Ok(flash(state, &format!("/duty/contacts?year={year}"), flash_key)),
         Err(e) if is_form_error(&e) => {
@@ -1509,19 +1770,33 @@ async fn contacts_after(state: &AppState, ctx: &Ctx, year: i32, r: AppResult<()>
     }
 }
 
-pub async fn contact_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ContactInput>) -> AppResult<Response> {
+pub async fn contact_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ContactInput>,
+) -> AppResult<Response> {
     let year = year_of(&ctx, f.year.as_deref());
     let r = service::add_contact(&state, &ctx, &f).await.map(|_| ());
     contacts_after(&state, &ctx, year, r, "flash.created").await
 }
 
-pub async fn visit_create(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(f): Form<VisitInput>) -> AppResult<Response> {
+pub async fn visit_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(f): Form<VisitInput>,
+) -> AppResult<Response> {
     let year = repo::find_contact_by_uuid(&state.db.read, id).await?.map(|c| c.year).unwrap_or(ctx.today.year());
     let r = service::add_visit(&state, &ctx, id, &f).await.map(|_| ());
     contacts_after(&state, &ctx, year, r, "flash.created").await
 }
 
-pub async fn visit_rect(State(state): State<AppState>, ctx: Ctx, PathUuid(id): PathUuid, Form(f): Form<ToRectInput>) -> AppResult<Response> {
+pub async fn visit_rect(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathUuid(id): PathUuid,
+    Form(f): Form<ToRectInput>,
+) -> AppResult<Response> {
     match service::visit_to_rect(&state, &ctx, id, &f).await {
         Ok(p) => Ok(flash(&state, &format!("/rect/{}", p.uuid), "flash.duty_sent_to_rect")),
         Err(e) if is_form_error(&e) => {

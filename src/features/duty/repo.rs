@@ -7,8 +7,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, SimpleExpr},
 };
 
@@ -430,7 +432,11 @@ pub async fn tallies(
                 .add(task::Column::DueOn.lte(today))
                 .add(task::Column::Status.eq(TaskStatus::Accepted.code())),
         );
-    q = if leaders { q.filter(task::Column::PersonId.is_not_null()) } else { q.filter(task::Column::PersonId.is_null()) };
+    q = if leaders {
+        q.filter(task::Column::PersonId.is_not_null())
+    } else {
+        q.filter(task::Column::PersonId.is_null())
+    };
     if let Some(o) = only_owner {
         q = q.filter(Expr::col(owner).eq(o));
     }
@@ -455,7 +461,11 @@ pub async fn owners(conn: &impl ConnectionTrait, scope: &Scope, year: i32, leade
         .filter(task::Column::Year.eq(year))
         .filter(task::Column::CancelledAt.is_null())
         .filter(scope.unit_condition((task::Entity, task::Column::UnitId)));
-    q = if leaders { q.filter(task::Column::PersonId.is_not_null()) } else { q.filter(task::Column::PersonId.is_null()) };
+    q = if leaders {
+        q.filter(task::Column::PersonId.is_not_null())
+    } else {
+        q.filter(task::Column::PersonId.is_null())
+    };
     q.into_tuple().all(conn).await
 }
 
@@ -519,6 +529,18 @@ pub async fn reports_for(
     Ok(out)
 }
 
+pub async fn reports_in_scope(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    year: i32,
+) -> Result<Vec<report::Model>, DbErr> {
+    report::Entity::find()
+        .filter(report::Column::Year.eq(year))
+        .filter(scope.unit_condition((report::Entity, report::Column::UnitId)))
+        .all(conn)
+        .await
+}
+
 pub async fn find_report_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<report::Model>, DbErr> {
     report::Entity::find().filter(report::Column::Uuid.eq(id)).one(conn).await
 }
@@ -550,7 +572,10 @@ pub async fn contacts(
         .await
 }
 
-pub async fn find_contact_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<contact::Model>, DbErr> {
+pub async fn find_contact_by_uuid(
+    conn: &impl ConnectionTrait,
+    id: uuid::Uuid,
+) -> Result<Option<contact::Model>, DbErr> {
     contact::Entity::find().filter(contact::Column::Uuid.eq(id)).one(conn).await
 }
 

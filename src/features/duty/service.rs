@@ -81,7 +81,13 @@ pub async fn save_weights(state: &AppState, ctx: &Ctx, w: ScoreWeights) -> AppRe
     Ok(())
 }
 
-pub async fn audit_read(state: &AppState, ctx: &Ctx, event: &'static str, object: &'static str, id: impl ToString) -> AppResult<()> {
+pub async fn audit_read(
+    state: &AppState,
+    ctx: &Ctx,
+    event: &'static str,
+    object: &'static str,
+    id: impl ToString,
+) -> AppResult<()> {
     state.audit(&ctx.actor(), Event::new(event, object, id)).await?;
     Ok(())
 }
@@ -156,7 +162,12 @@ impl<'a> From<&'a item::Model> for ItemAudit<'a> {
 
 /// Create a list for a unit (optionally copying another list's items and targets, e.g. last
 /// year's: one-off dates move by the years between them).
-pub async fn create_list(state: &AppState, ctx: &Ctx, unit_id: uuid::Uuid, input: &ListInput) -> AppResult<list::Model> {
+pub async fn create_list(
+    state: &AppState,
+    ctx: &Ctx,
+    unit_id: uuid::Uuid,
+    input: &ListInput,
+) -> AppResult<list::Model> {
     let db = &state.db.read;
     let u = org_repo::find_unit_by_uuid(db, unit_id)
         .await?
@@ -228,11 +239,12 @@ pub async fn create_list(state: &AppState, ctx: &Ctx, unit_id: uuid::Uuid, input
         }
         // Targets still inside this unit's subtree.
         let targets = repo::targets_of(&txn, src.id).await?;
-        let units: HashMap<i64, unit::Model> = org_repo::units_by_ids(&txn, &targets.iter().map(|t| t.unit_id).collect::<Vec<_>>())
-            .await?
-            .into_iter()
-            .map(|x| (x.id, x))
-            .collect();
+        let units: HashMap<i64, unit::Model> =
+            org_repo::units_by_ids(&txn, &targets.iter().map(|t| t.unit_id).collect::<Vec<_>>())
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x))
+                .collect();
         for t in targets {
             if units.get(&t.unit_id).is_some_and(|x| x.deleted_at.is_none() && x.path.starts_with(&u.path)) {
                 target::ActiveModel {
@@ -293,8 +305,17 @@ pub async fn add_item(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input: &
         let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(&txn, l.id, Some(i.id), "add_item", reason, detail.clone(), (user_id(ctx), &actor_name(ctx)), ctx.now)
-            .await?;
+        repo::insert_amendment(
+            &txn,
+            l.id,
+            Some(i.id),
+            "add_item",
+            reason,
+            detail.clone(),
+            (user_id(ctx), &actor_name(ctx)),
+            ctx.now,
+        )
+        .await?;
     }
     let ev = Event::new("duty_item.create", "duty_item", i.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
@@ -347,8 +368,17 @@ pub async fn update_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &It
         let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(&txn, l.id, Some(old.id), "edit_item", reason, detail.clone(), (user_id(ctx), &actor_name(ctx)), ctx.now)
-            .await?;
+        repo::insert_amendment(
+            &txn,
+            l.id,
+            Some(old.id),
+            "edit_item",
+            reason,
+            detail.clone(),
+            (user_id(ctx), &actor_name(ctx)),
+            ctx.now,
+        )
+        .await?;
     }
     let ev = Event::new("duty_item.update", "duty_item", old.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
@@ -374,8 +404,17 @@ pub async fn remove_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, reason: Op
         let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(&txn, l.id, Some(i.id), "withdraw_item", &reason, detail.clone(), (user_id(ctx), &actor_name(ctx)), ctx.now)
-            .await?;
+        repo::insert_amendment(
+            &txn,
+            l.id,
+            Some(i.id),
+            "withdraw_item",
+            &reason,
+            detail.clone(),
+            (user_id(ctx), &actor_name(ctx)),
+            ctx.now,
+        )
+        .await?;
     } else {
         item::Entity::delete_by_id(i.id).exec(&txn).await?;
     }
@@ -402,7 +441,12 @@ pub struct TargetsInput {
 
 /// Replace the list's targets. Every unit must lie in the list unit's subtree; every leader
 /// must be a current person posted there.
-pub async fn set_targets(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input: &TargetsInput) -> AppResult<list::Model> {
+pub async fn set_targets(
+    state: &AppState,
+    ctx: &Ctx,
+    list_id: uuid::Uuid,
+    input: &TargetsInput,
+) -> AppResult<list::Model> {
     let (l, lu) = managed_list(state, ctx, list_id).await?;
     let reason = if is_published(&l) { Some(domain::amendment_reason(input.reason.as_deref())?) } else { None };
     let db = &state.db.read;
@@ -444,7 +488,9 @@ pub async fn set_targets(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input
             return Err(AppError::invalid(
                 "leaders",
                 "duty.target_leaders",
-                Msg::new("duty.target_outside").arg("unit", format!("{}（{}）", p.name, pu.name)).arg("publisher", &lu.name),
+                Msg::new("duty.target_outside")
+                    .arg("unit", format!("{}（{}）", p.name, pu.name))
+                    .arg("publisher", &lu.name),
             ));
         }
         if !wanted.contains(&(pu.id, Some(p.id))) {
@@ -453,7 +499,8 @@ pub async fn set_targets(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input
     }
     let cal = state.calendar();
     let txn = state.db.begin().await?;
-    let old: Vec<(i64, Option<i64>)> = repo::targets_of(&txn, l.id).await?.into_iter().map(|t| (t.unit_id, t.person_id)).collect();
+    let old: Vec<(i64, Option<i64>)> =
+        repo::targets_of(&txn, l.id).await?.into_iter().map(|t| (t.unit_id, t.person_id)).collect();
     let added: Vec<_> = wanted.iter().filter(|w| !old.contains(w)).copied().collect();
     let removed: Vec<_> = old.iter().filter(|o| !wanted.contains(o)).copied().collect();
     for (u, p) in &removed {
@@ -485,7 +532,17 @@ pub async fn set_targets(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input
         let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(&txn, l.id, None, "targets", reason, detail.clone(), (user_id(ctx), &actor_name(ctx)), ctx.now).await?;
+        repo::insert_amendment(
+            &txn,
+            l.id,
+            None,
+            "targets",
+            reason,
+            detail.clone(),
+            (user_id(ctx), &actor_name(ctx)),
+            ctx.now,
+        )
+        .await?;
     }
     let ev = Event::new("duty_list.targets", "duty_list", l.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
@@ -627,7 +684,11 @@ pub async fn publish(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, version: 
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     // Tell the named leaders and each target unit's principal.
     let mut people: Vec<i64> = targets.iter().filter_map(|t| t.person_id).collect();
-    let units = org_repo::units_by_ids(&txn, &targets.iter().filter(|t| t.person_id.is_none()).map(|t| t.unit_id).collect::<Vec<_>>()).await?;
+    let units = org_repo::units_by_ids(
+        &txn,
+        &targets.iter().filter(|t| t.person_id.is_none()).map(|t| t.unit_id).collect::<Vec<_>>(),
+    )
+    .await?;
     people.extend(units.iter().filter_map(|u| u.principal_person_id));
     people.sort_unstable();
     people.dedup();
@@ -707,7 +768,9 @@ pub async fn submit_record(
     let policy = load_policy(&state.db.read).await?;
     let days_late = policy.overdue_days(&state.calendar(), ctx.today, t.due_on) as i32;
     let txn = state.db.begin().await?;
-    if !repo::set_task_state(&txn, &t, TaskStatus::Submitted, Some(ctx.today), None, Some(days_late), None, ctx.now).await? {
+    if !repo::set_task_state(&txn, &t, TaskStatus::Submitted, Some(ctx.today), None, Some(days_late), None, ctx.now)
+        .await?
+    {
         return Err(stale());
     }
     let r = record::ActiveModel {
@@ -859,7 +922,9 @@ pub async fn evidence(
         return Err(AppError::NotFound);
     }
     let bytes = files::load(&state.db.read, &a).await?;
-    let ev = Event::new("duty_file.download", "attachment", a.uuid).unit(t.unit_id).detail(serde_json::json!({"name": a.filename}));
+    let ev = Event::new("duty_file.download", "attachment", a.uuid)
+        .unit(t.unit_id)
+        .detail(serde_json::json!({"name": a.filename}));
     state.audit(&ctx.actor(), ev).await?;
     Ok((a, bytes))
 }
@@ -918,7 +983,8 @@ pub async fn ranking(state: &AppState, ctx: &Ctx, year: i32, leaders: bool) -> A
     let mut out: Vec<Ranked> = owners
         .into_iter()
         .map(|o| {
-            let mut tallies: Vec<domain::Tally> = by_owner.remove(&o).map(|m| m.into_values().collect()).unwrap_or_default();
+            let mut tallies: Vec<domain::Tally> =
+                by_owner.remove(&o).map(|m| m.into_values().collect()).unwrap_or_default();
             tallies.sort_by_key(|t| t.item_id);
             let (name, uuid) = names.get(&o).cloned().unwrap_or_default();
             Ranked { rank: 0, owner_id: o, name, uuid, score: domain::score(&tallies, w) }
@@ -974,7 +1040,10 @@ pub async fn save_report(
     let person = org_repo::find_person(&state.db.read, person_id).await?.ok_or(AppError::NotFound)?;
     let year = match input.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => ctx.today.year(),
-        Some(s) => crate::fields::int("year", "duty.year", s, i64::from(ctx.today.year() - 1), i64::from(ctx.today.year()))? as i32,
+        Some(s) => {
+            crate::fields::int("year", "duty.year", s, i64::from(ctx.today.year() - 1), i64::from(ctx.today.year()))?
+                as i32
+        }
     };
     let title = crate::fields::text("title", "duty.report_title", &input.title, 200)?;
     let body = crate::fields::long_text("body", "duty.report_body", &input.body, 50_000, true)?;
@@ -1036,7 +1105,11 @@ pub async fn save_report(
 }
 
 /// A report the caller may read: their own, or a submitted one of a person in scope.
-pub async fn report_in_scope(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResult<(report::Model, person::Model, unit::Model)> {
+pub async fn report_in_scope(
+    state: &AppState,
+    ctx: &Ctx,
+    id: uuid::Uuid,
+) -> AppResult<(report::Model, person::Model, unit::Model)> {
     let db = &state.db.read;
     let r = repo::find_report_by_uuid(db, id).await?.ok_or(AppError::NotFound)?;
     let p = org_repo::find_person(db, r.person_id).await?.ok_or(AppError::NotFound)?;
@@ -1069,8 +1142,11 @@ pub async fn collection(state: &AppState, ctx: &Ctx, year: i32) -> AppResult<Vec
     let principals: HashSet<i64> = units.iter().filter_map(|u| u.principal_person_id).collect();
     let people = org_repo::active_people(db, &scope, &[]).await?;
     let by_unit: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
+    // Leading cadres, principals, and anyone in scope who reported anyway.
+    let reported: HashSet<i64> =
+        repo::reports_in_scope(db, &scope, year).await?.into_iter().map(|r| r.person_id).collect();
     let mut chosen: Vec<&person::Model> =
-        people.iter().filter(|p| p.leading_cadre || principals.contains(&p.id)).collect();
+        people.iter().filter(|p| p.leading_cadre || principals.contains(&p.id) || reported.contains(&p.id)).collect();
     chosen.sort_by(|a, b| {
         let pa = by_unit.get(&a.unit_id).map(|u| u.path.as_str()).unwrap_or("");
         let pb = by_unit.get(&b.unit_id).map(|u| u.path.as_str()).unwrap_or("");
@@ -1116,7 +1192,13 @@ pub async fn add_contact(state: &AppState, ctx: &Ctx, input: &ContactInput) -> A
     let manage = ctx.scope(Perm::DutyManage);
     let year = match input.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => ctx.today.year(),
-        Some(s) => crate::fields::int("year", "duty.year", s, i64::from(ctx.today.year() - 1), i64::from(ctx.today.year() + 1))? as i32,
+        Some(s) => crate::fields::int(
+            "year",
+            "duty.year",
+            s,
+            i64::from(ctx.today.year() - 1),
+            i64::from(ctx.today.year() + 1),
+        )? as i32,
     };
     let pid = crate::fields::uuid("leader", "duty.leader", &input.leader, "duty.not_found_ref")?;
     let p = org_repo::find_person_by_uuid(db, pid)
@@ -1192,7 +1274,12 @@ pub struct VisitInput {
     pub csrf: Option<String>,
 }
 
-pub async fn add_visit(state: &AppState, ctx: &Ctx, contact_id: uuid::Uuid, input: &VisitInput) -> AppResult<visit::Model> {
+pub async fn add_visit(
+    state: &AppState,
+    ctx: &Ctx,
+    contact_id: uuid::Uuid,
+    input: &VisitInput,
+) -> AppResult<visit::Model> {
     let (c, u, can) = contact_in_scope(state, ctx, contact_id).await?;
     if !can {
         return Err(forbid());
@@ -1327,8 +1414,18 @@ pub async fn visit_to_rect(
     };
     let p = rect_repo::insert_problem(&txn, b.id, seq, &resolved, user_id(ctx), ctx.now).await?;
     let text = format!("来自{}的联系点走访（{}）", leader.name, v.visited_on);
-    rect_repo::insert_event(&txn, p.id, "created", "", Status::Open.code(), &text, serde_json::json!({"visit": v.uuid}), (user_id(ctx), &actor_name(ctx)), ctx.now)
-        .await?;
+    rect_repo::insert_event(
+        &txn,
+        p.id,
+        "created",
+        "",
+        Status::Open.code(),
+        &text,
+        serde_json::json!({"visit": v.uuid}),
+        (user_id(ctx), &actor_name(ctx)),
+        ctx.now,
+    )
+    .await?;
     rect_repo::refresh_batch_completion(&txn, b.id, ctx.now).await?;
     let n = visit::Entity::update_many()
         .col_expr(visit::Column::RectProblemId, Some(p.id).into())
