@@ -655,6 +655,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
     events.extend(
         crate::features::discipline::demo::seed(&txn, &state.calendar(), &units, &people, today, ctx.now).await?,
     );
+    events.extend(crate::features::duty::demo::seed(&txn, &state.calendar(), &units, &people, today, ctx.now).await?);
     if extra.measures > 0 {
         let everyone: Vec<(i64, i64)> = people.values().flatten().map(|p| (p.id, p.unit_id)).collect();
         crate::features::discipline::demo::bulk(&txn, &everyone, extra.measures, &mut rng, today, ctx.now).await?;

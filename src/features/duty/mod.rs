@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod deadlines;
+pub mod demo;
 pub mod domain;
 pub mod entity;
 pub mod pages;

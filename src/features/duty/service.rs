@@ -302,7 +302,7 @@ pub async fn add_item(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input: &
     }
     let mut detail = audit::snapshot("after", &ItemAudit::from(&i));
     if let Some(reason) = &reason {
-        let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
+        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
         repo::insert_amendment(
@@ -365,7 +365,7 @@ pub async fn update_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &It
     let after = item::Entity::find_by_id(old.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let mut detail = audit::diff(&ItemAudit::from(&old), &ItemAudit::from(&after));
     if let Some(reason) = &reason {
-        let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
+        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
         repo::insert_amendment(
@@ -401,7 +401,7 @@ pub async fn remove_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, reason: Op
             .filter(sea_orm::ColumnTrait::eq(&item::Column::Id, i.id))
             .exec(&txn)
             .await?;
-        let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
+        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
         repo::insert_amendment(
@@ -529,7 +529,7 @@ pub async fn set_targets(
     repo::touch_list(&txn, l.id, None, ctx.now).await?;
     let mut detail = serde_json::json!({"added": added, "removed": removed});
     if let Some(reason) = &reason {
-        let sync = sync_tasks(&txn, &l, &cal, ctx).await?;
+        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
         detail["tasks"] = serde_json::json!(sync);
         detail["reason"] = serde_json::json!(reason);
         repo::insert_amendment(
@@ -565,7 +565,7 @@ pub async fn sync_tasks(
     conn: &impl sea_orm::ConnectionTrait,
     l: &list::Model,
     cal: &Calendar,
-    ctx: &Ctx,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<SyncReport> {
     let items = repo::items_of(conn, l.id).await?;
     let targets = repo::targets_of(conn, l.id).await?;
@@ -614,8 +614,8 @@ pub async fn sync_tasks(
                         cycle: Set(1),
                         cancelled_at: Set(None),
                         version: Set(1),
-                        created_at: Set(ctx.now),
-                        updated_at: Set(ctx.now),
+                        created_at: Set(now),
+                        updated_at: Set(now),
                         ..Default::default()
                     }),
                 }
@@ -631,10 +631,10 @@ pub async fn sync_tasks(
     report.created = rows.len() as u64;
     report.cancelled = cancel.len() as u64;
     repo::insert_tasks(conn, rows).await?;
-    repo::cancel_tasks(conn, &cancel, ctx.now).await?;
+    repo::cancel_tasks(conn, &cancel, now).await?;
     for (due, ids) in moves {
         report.moved += ids.len() as u64;
-        repo::set_due(conn, &ids, due, ctx.now).await?;
+        repo::set_due(conn, &ids, due, now).await?;
     }
     Ok(report)
 }
@@ -678,7 +678,7 @@ pub async fn publish(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, version: 
         return Err(AppError::conflict(None, "duty.already_published"));
     }
     let published = list::Model { status: "published".into(), ..l.clone() };
-    let sync = sync_tasks(&txn, &published, &cal, ctx).await?;
+    let sync = sync_tasks(&txn, &published, &cal, ctx.now).await?;
     let detail = serde_json::json!({"items": items.len(), "targets": targets.len(), "tasks": sync});
     let ev = Event::new("duty_list.publish", "duty_list", l.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
