@@ -16,7 +16,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpStream,
@@ -313,6 +313,126 @@ async fn import_timing(
     Ok((60_000, bytes.len(), ms, summary.units_created as u64, summary.people_created as u64))
 }
 
+/// Publish a list of 60 items (30 monthly, 20 quarterly, 6 half-yearly, 4 annual) from the top
+/// unit to 200 units below it, timed; then the matrix page and API and the score ranking over
+/// that year, timed as the 派驻组; then remove the list and its tasks again (their audit rows
+/// stay, as every audit row does).
+async fn duty_timing(
+    state: &crate::startup::AppState,
+    addr: std::net::SocketAddr,
+    token: &str,
+    n: usize,
+) -> anyhow::Result<String> {
+    use crate::features::{
+        duty::{domain, repo as duty_repo, service as duty},
+        org::entity::unit,
+    };
+    let mut out = String::from("\n主体责任 (issue 6):");
+    let root = unit::Entity::find()
+        .filter(unit::Column::ParentId.is_null())
+        .filter(unit::Column::DeletedAt.is_null())
+        .order_by_asc(unit::Column::Path)
+        .one(&state.db.read)
+        .await?
+        .context("没有单位")?;
+    let mut ctx = crate::cli::demo::console_ctx(state, "bench-duty");
+    let year0 = chrono::Datelike::year(&ctx.today);
+    let mut year = None;
+    for y in [year0, year0 + 1] {
+        if duty_repo::list_for_unit_year(&state.db.read, root.id, y).await?.is_none() {
+            year = Some(y);
+            break;
+        }
+    }
+    let Some(year) = year else {
+        write!(out, " skipped (the top unit already has lists for {year0} and {}).", year0 + 1)?;
+        return Ok(out);
+    };
+    ctx.principal = Some(std::sync::Arc::new(crate::authz::Principal {
+        user_id: crate::ids::UserId(0),
+        user_uuid: uuid::Uuid::nil(),
+        username: "bench-duty".into(),
+        display_name: "bench-duty".into(),
+        person_id: None,
+        grants: vec![crate::authz::Grant {
+            role: crate::authz::Role::Office,
+            unit_id: crate::ids::UnitId(root.id),
+            unit_path: root.path.clone(),
+            unit_name: root.name.clone(),
+        }],
+        must_change_password: false,
+    }));
+    let targets: Vec<unit::Model> = unit::Entity::find()
+        .filter(unit::Column::Path.starts_with(root.path.as_str()))
+        .filter(unit::Column::Id.ne(root.id))
+        .filter(unit::Column::DeletedAt.is_null())
+        .order_by_asc(unit::Column::Depth)
+        .order_by_asc(unit::Column::Path)
+        .limit(200)
+        .all(&state.db.read)
+        .await?;
+    let input =
+        domain::ListInput { year: Some(year.to_string()), title: format!("bench {year}"), ..Default::default() };
+    let l = duty::create_list(state, &ctx, root.uuid, &input).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let t = Instant::now();
+    for k in 0..60 {
+        let (cadence, days) = match k {
+            0..30 => ("monthly", "5"),
+            30..50 => ("quarterly", "10"),
+            50..56 => ("half_year", "10"),
+            _ => ("annual", "10"),
+        };
+        let item = domain::ItemInput {
+            category: "party_group".into(),
+            content: format!("基准测试责任事项 {}", k + 1),
+            cadence: cadence.into(),
+            rule_kind: "working".into(),
+            rule_days: Some(days.into()),
+            weight: Some(((k % 5) + 1).to_string()),
+            target: "unit".into(),
+            ..Default::default()
+        };
+        duty::add_item(state, &ctx, l.uuid, &item).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    let units: Vec<String> = targets.iter().map(|u| u.uuid.to_string()).collect();
+    duty::set_targets(state, &ctx, l.uuid, &duty::TargetsInput { units, ..Default::default() })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let build_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let sync = duty::publish(state, &ctx, l.uuid, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let publish_ms = t.elapsed().as_secs_f64() * 1000.0;
+    write!(
+        out,
+        "\n- Publish 60 items to {} units (generating the year's tasks): **{publish_ms:.0} ms** for {} tasks (adding the items and targets before it: {build_ms:.0} ms).",
+        targets.len(),
+        sync.created
+    )?;
+    for path in [
+        format!("/duty/matrix?year={year}&list={}", l.uuid),
+        format!("/duty/matrix?year={year}"),
+        format!("/api/v1/duty/matrix?year={year}"),
+        format!("/api/v1/duty/scores?year={year}"),
+    ] {
+        let (p50, p99, status) = time_http(addr, token, &path, n.min(50)).await?;
+        write!(out, "\n- `{path}` as the 派驻组: p50 {p50:.1} ms, p99 {p99:.1} ms (status {status}).")?;
+    }
+    // Remove the list again.
+    let txn = state.db.begin().await?;
+    for sql in [
+        "DELETE FROM duty_tasks WHERE list_id = {id}",
+        "DELETE FROM duty_targets WHERE list_id = {id}",
+        "DELETE FROM duty_amendments WHERE list_id = {id}",
+        "DELETE FROM duty_items WHERE list_id = {id}",
+        "DELETE FROM duty_lists WHERE id = {id}",
+        "DELETE FROM notifications WHERE dedup_key LIKE 'duty_list:{uuid}:%'",
+    ] {
+        txn.execute_unprepared(&sql.replace("{id}", &l.id.to_string()).replace("{uuid}", &l.uuid.to_string())).await?;
+    }
+    txn.commit().await?;
+    Ok(out)
+}
+
 pub async fn run(mut settings: Settings, opts: Opts) -> anyhow::Result<()> {
     let original = settings.clone();
     settings.bind = "127.0.0.1:0".parse()?;
@@ -541,6 +661,9 @@ pub async fn run(mut settings: Settings, opts: Opts) -> anyhow::Result<()> {
         size as f64 / 1e6,
         ms as f64 / 1000.0
     )?;
+    // 主体责任: publish 60 items to 200 units, then the city-wide matrix over those tasks.
+    let (_, tok, _) = &users[0];
+    writeln!(report, "{}", duty_timing(&state, addr, &tok.token, opts.n).await?)?;
     let (rss, peak) = memory_mb();
     writeln!(
         report,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     dual_test,
-    helpers::{Client, Fixture, PASSWORD, TestApp, audit_count, fixture},
+    helpers::{Client, Fixture, PASSWORD, audit_count, fixture},
 };
 
 fn field(r: &crate::helpers::Resp) -> String {
@@ -457,4 +457,85 @@ dual_test!(pages_reports_and_contact_units_work_and_stay_in_scope, |app: &TestAp
     assert_eq!(r.status, StatusCode::CONFLICT, "sent once only: {}", r.text);
     // The cadre at A1 (the owner) sees the problem in their ledger.
     assert_eq!(cadre.get(&format!("/rect/{problem}")).await.status, StatusCode::OK);
+});
+
+dual_test!(a_county_bureau_cascades_its_own_items_and_overdue_tasks_escalate, |app: &TestApp| async move {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let fx = fixture(app).await;
+    qinglian::features::org::repo::set_principal(&app.state.db.write, fx.unit("a1").id, Some(fx.person("a1_staff").id))
+        .await
+        .unwrap();
+    qinglian::features::org::repo::set_principal(&app.state.db.write, fx.unit("a").id, Some(fx.person("a_head").id))
+        .await
+        .unwrap();
+    let mut leader = app.login("leader_a", PASSWORD).await;
+    // The leader of 东湖区 may publish for 东湖区 only.
+    let r = leader
+        .json(Method::POST, "/api/v1/duty/lists", &json!({"unit": fx.unit("b").uuid, "year": 2026, "title": "越权"}))
+        .await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "unit".into()), "{}", r.text);
+    let r = leader
+        .json(
+            Method::POST,
+            "/api/v1/duty/lists",
+            &json!({"unit": fx.unit("a").uuid, "year": 2026, "title": "2026年度东湖区司法局责任清单"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = leader
+        .json(
+            Method::POST,
+            &format!("/api/v1/duty/lists/{id}/items"),
+            &item("local", "司法所每月开展廉政提醒", "monthly", "calendar", 0, 2),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Down to its 司法所, not across to 西山区.
+    let r = leader
+        .json(
+            Method::PUT,
+            &format!("/api/v1/duty/lists/{id}/targets"),
+            &json!({"units": [fx.unit("a1").uuid, fx.unit("b").uuid]}),
+        )
+        .await;
+    assert_eq!((r.status, field(&r)), (StatusCode::UNPROCESSABLE_ENTITY, "units".into()), "{}", r.text);
+    assert!(r.json()["message"].as_str().unwrap().contains("西山区司法局"), "{}", r.text);
+    let r = leader
+        .json(Method::PUT, &format!("/api/v1/duty/lists/{id}/targets"), &json!({"units": [fx.unit("a1").uuid]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = leader.json(Method::POST, &format!("/api/v1/duty/lists/{id}/publish"), &json!({})).await;
+    assert_eq!(r.json()["created"], 12, "{}", r.text);
+    // The 西山区 liaison does not see it; the city office does.
+    let mut lb = app.login("liaison_b", PASSWORD).await;
+    assert_eq!(lb.get(&format!("/api/v1/duty/lists/{id}")).await.status, StatusCode::NOT_FOUND);
+    let mut o = app.login("office", PASSWORD).await;
+    assert_eq!(o.get(&format!("/api/v1/duty/lists/{id}")).await.status, StatusCode::OK);
+
+    // The daily deadline check chases the 司法所's overdue months (January and February are
+    // past; January over a week) with its head, and escalates January to the county bureau's head
+    // (a 司法所 answers to its bureau).
+    let r =
+        qinglian::jobs::deadlines::run_check(&app.state, crate::helpers::ClockExt::now_utc(&app.clock)).await.unwrap();
+    assert!(r.delivered >= 2, "{r:?}");
+    let notices = qinglian::features::inbox::entity::notification::Entity::find()
+        .filter(qinglian::features::inbox::entity::notification::Column::PersonId.eq(fx.person("a1_staff").id))
+        .all(&app.state.db.read)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = notices.iter().map(|n| n.msg_key.as_str()).collect();
+    assert_eq!(keys.iter().filter(|k| **k == "notify.duty_red").count(), 2, "{keys:?}");
+    assert!(notices.iter().any(|n| n.link.starts_with("/duty/tasks/")));
+    let head = qinglian::features::inbox::entity::notification::Entity::find()
+        .filter(qinglian::features::inbox::entity::notification::Column::PersonId.eq(fx.person("a_head").id))
+        .all(&app.state.db.read)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = head.iter().map(|n| n.msg_key.as_str()).collect();
+    assert_eq!(keys.iter().filter(|k| **k == "notify.duty_principal").count(), 1, "{keys:?}");
+    // Exactly once: a second run the same day delivers nothing again.
+    let again =
+        qinglian::jobs::deadlines::run_check(&app.state, crate::helpers::ClockExt::now_utc(&app.clock)).await.unwrap();
+    assert_eq!(again.delivered, 0, "{again:?}");
 });

@@ -24,10 +24,34 @@ use crate::{
 type ItemSpec = (&'static str, &'static str, &'static str, &'static str, i32, &'static str, i32);
 
 const CITY: &[ItemSpec] = &[
-    ("party_group", "每月召开党风廉政建设工作例会，分析研判本单位廉政风险", "monthly", "working", 5, "会议记录、签到表", 3),
-    ("party_group", "每季度专题研究党风廉政建设和反腐败工作，形成会议纪要", "quarterly", "working", 10, "会议纪要、照片", 5),
+    (
+        "party_group",
+        "每月召开党风廉政建设工作例会，分析研判本单位廉政风险",
+        "monthly",
+        "working",
+        5,
+        "会议记录、签到表",
+        3,
+    ),
+    (
+        "party_group",
+        "每季度专题研究党风廉政建设和反腐败工作，形成会议纪要",
+        "quarterly",
+        "working",
+        10,
+        "会议纪要、照片",
+        5,
+    ),
     ("party_group", "半年向上级党组汇报落实全面从严治党主体责任情况", "half_year", "working", 10, "书面报告", 4),
-    ("secretary", "党组书记（主要负责人）与班子成员、下级主要负责人开展廉政谈话", "half_year", "calendar", 15, "谈话记录", 4),
+    (
+        "secretary",
+        "党组书记（主要负责人）与班子成员、下级主要负责人开展廉政谈话",
+        "half_year",
+        "calendar",
+        15,
+        "谈话记录",
+        4,
+    ),
     ("member", "班子成员落实一岗双责，督促分管领域开展廉政风险排查", "quarterly", "working", 10, "督导记录", 3),
     ("supervision", "纪检监察员开展日常监督，报送监督情况", "monthly", "working", 5, "监督台账", 2),
     ("party_group", "开展警示教育，组织观看警示教育片或旁听庭审", "half_year", "working", 10, "照片、学习记录", 2),
@@ -93,11 +117,16 @@ async fn make_list(
         .insert(conn)
         .await?;
     }
-    let rows = units
-        .iter()
-        .map(|u| (u.id, None))
-        .chain(leaders.iter().map(|p| (p.unit_id, Some(p.id))))
-        .map(|(u, p)| target::ActiveModel { list_id: Set(l.id), unit_id: Set(u), person_id: Set(p), created_at: Set(now), ..Default::default() });
+    let rows =
+        units.iter().map(|u| (u.id, None)).chain(leaders.iter().map(|p| (p.unit_id, Some(p.id)))).map(|(u, p)| {
+            target::ActiveModel {
+                list_id: Set(l.id),
+                unit_id: Set(u),
+                person_id: Set(p),
+                created_at: Set(now),
+                ..Default::default()
+            }
+        });
     target::Entity::insert_many(rows).exec_without_returning(conn).await?;
     sync_tasks(conn, &l, cal, now).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     Ok(l)
@@ -113,7 +142,8 @@ async fn record_task(
     by: &person::Model,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let submitted_on = t.due_on + chrono::Duration::days(i64::from(late_days.max(0)) - if late_days > 0 { 0 } else { 2 });
+    let submitted_on =
+        t.due_on + chrono::Duration::days(i64::from(late_days.max(0)) - if late_days > 0 { 0 } else { 2 });
     let done_on = submitted_on - chrono::Duration::days(1);
     record::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4()),
@@ -139,7 +169,10 @@ async fn record_task(
     .insert(conn)
     .await?;
     task::Entity::update_many()
-        .col_expr(task::Column::Status, sea_orm::sea_query::Expr::value(if pending { TaskStatus::Submitted } else { TaskStatus::Accepted }.code()))
+        .col_expr(
+            task::Column::Status,
+            sea_orm::sea_query::Expr::value(if pending { TaskStatus::Submitted } else { TaskStatus::Accepted }.code()),
+        )
         .col_expr(task::Column::SubmittedOn, sea_orm::sea_query::Expr::value(Some(submitted_on)))
         .col_expr(task::Column::AcceptedOn, sea_orm::sea_query::Expr::value((!pending).then_some(submitted_on)))
         .col_expr(task::Column::DaysLate, sea_orm::sea_query::Expr::value(Some(late_days.max(0))))
@@ -163,9 +196,16 @@ pub async fn seed(
     let Some(city) = units.get("QY") else { return Ok(events) };
     let mut targets: Vec<&unit::Model> = units.values().filter(|u| u.parent_id == Some(city.id)).collect();
     targets.sort_by(|a, b| a.path.cmp(&b.path));
-    let leaders: Vec<&person::Model> = people.get("QY").map(|v| v.iter().filter(|p| p.leading_cadre).take(4).collect()).unwrap_or_default();
-    let l = make_list(conn, cal, city, format!("{year}年度党风廉政建设主体责任清单"), year, CITY, &targets, &leaders, now).await?;
-    events.push(Event::new("duty_list.publish", "duty_list", l.uuid).unit(city.id).detail(serde_json::json!({"via": "demo", "items": CITY.len(), "targets": targets.len() + leaders.len()})));
+    let leaders: Vec<&person::Model> =
+        people.get("QY").map(|v| v.iter().filter(|p| p.leading_cadre).take(4).collect()).unwrap_or_default();
+    let l =
+        make_list(conn, cal, city, format!("{year}年度党风廉政建设主体责任清单"), year, CITY, &targets, &leaders, now)
+            .await?;
+    events.push(
+        Event::new("duty_list.publish", "duty_list", l.uuid)
+            .unit(city.id)
+            .detail(serde_json::json!({"via": "demo", "items": CITY.len(), "targets": targets.len() + leaders.len()})),
+    );
     // 东湖区 has done what fell due (every fourth task a few days late); 西山区 is behind.
     let staff = |code: &str| people.get(code).and_then(|v| v.get(3).or(v.first())).cloned();
     for (code, share) in [("QY-DH", 1.0), ("QY-XS", 0.4), ("QY-BGS", 0.9), ("QY-ZZB", 0.8)] {
@@ -200,8 +240,23 @@ pub async fn seed(
     if let Some(dh) = units.get("QY-DH") {
         let mut offices: Vec<&unit::Model> = units.values().filter(|u| u.parent_id == Some(dh.id)).collect();
         offices.sort_by(|a, b| a.path.cmp(&b.path));
-        let own = make_list(conn, cal, dh, format!("{year}年度东湖区司法局党风廉政建设责任清单"), year, COUNTY, &offices, &[], now).await?;
-        events.push(Event::new("duty_list.publish", "duty_list", own.uuid).unit(dh.id).detail(serde_json::json!({"via": "demo", "items": COUNTY.len()})));
+        let own = make_list(
+            conn,
+            cal,
+            dh,
+            format!("{year}年度东湖区司法局党风廉政建设责任清单"),
+            year,
+            COUNTY,
+            &offices,
+            &[],
+            now,
+        )
+        .await?;
+        events.push(
+            Event::new("duty_list.publish", "duty_list", own.uuid)
+                .unit(dh.id)
+                .detail(serde_json::json!({"via": "demo", "items": COUNTY.len()})),
+        );
     }
     // The director's contact unit and a visit; the director's submitted report.
     if let (Some(director), Some(dh)) = (people.get("QY").and_then(|v| v.first()), units.get("QY-DH")) {

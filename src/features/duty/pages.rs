@@ -167,6 +167,8 @@ pub struct TaskQuery {
     /// open / submitted / returned / accepted
     pub status: Option<String>,
     pub year: Option<String>,
+    /// YYYY-MM-DD: only tasks due that day (the calendar's "more" link).
+    pub due: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
@@ -179,6 +181,11 @@ impl TaskQuery {
             f.statuses = vec![TaskStatus::parse(s).ok_or_else(|| {
                 AppError::invalid("status", "duty.status", crate::i18n::Msg::new("error.bad_choice").arg("value", s))
             })?];
+        }
+        if let Some(d) = crate::fields::opt_date("due", "duty.due_on", self.due.as_deref())? {
+            f.due_from = Some(d);
+            f.due_to = Some(d);
+            f.year = None;
         }
         let me = service::me(ctx);
         let v = match view.as_str() {
@@ -246,6 +253,7 @@ pub async fn my_tasks(State(state): State<AppState>, ctx: Ctx, Query(q): Query<T
         ("view", view.as_str()),
         ("status", q.status.as_deref().unwrap_or("")),
         ("year", &year.to_string()),
+        ("due", q.due.as_deref().unwrap_or("")),
     ])
     .unwrap_or_default();
     let t = ctx.t();
@@ -311,7 +319,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
     let last = next_first - Duration::days(1);
     let mine = q.mine.as_deref() == Some("1") || !ctx.can(Perm::DutyView);
     let v = if mine {
-        TaskVisibility { scope: crate::authz::Scope::none(), me: service::me(ctx_ref(&ctx)) }
+        TaskVisibility { scope: crate::authz::Scope::none(), me: service::me(&ctx) }
     } else {
         visibility(&ctx)
     };
@@ -367,10 +375,6 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
     }))
 }
 
-fn ctx_ref(ctx: &Ctx) -> &Ctx {
-    ctx
-}
-
 // ------------------------------------------------------------------ lists
 
 pub struct ListRow {
@@ -397,7 +401,7 @@ pub struct YearQuery {
 
 pub async fn lists(State(state): State<AppState>, ctx: Ctx, Query(q): Query<YearQuery>) -> AppResult<Response> {
     let year = q.year.as_deref().and_then(|s| s.parse::<i32>().ok());
-    let scope = ctx.scope(Perm::DutyView).clone();
+    let scope = ctx.scope(Perm::DutyView);
     let found = repo::visible_lists(&state.db.read, &scope, service::me(&ctx), year).await?;
     let rows =
         found.into_iter().map(|(l, u)| ListRow { manage: service::can_manage(&ctx, &u), unit: u.name, l }).collect();
@@ -496,7 +500,6 @@ pub struct ItemRow {
     pub cadence_key: &'static str,
     pub target_key: &'static str,
     pub rule: String,
-    pub tasks: u64,
 }
 
 pub fn rule_text(t: &crate::i18n::Catalog, i: &item::Model) -> String {
@@ -546,20 +549,17 @@ async fn list_page(
     let db = &state.db.read;
     let t = ctx.t();
     let all_items = repo::items_of(db, l.id).await?;
-    let counts: HashMap<i64, u64> = {
+    // Every task of the list lies in (or is assigned by) the list unit's subtree.
+    let task_total = {
         let v = TaskVisibility { scope: crate::authz::Scope::from_paths([u.path.clone()]), me: None };
         let f = TaskFilter { list_id: Some(l.id), ..Default::default() };
-        let (_, total) = repo::page_tasks(db, &v, &f, 1, 1).await?;
-        let mut m = HashMap::new();
-        m.insert(-1, total);
-        m
+        repo::page_tasks(db, &v, &f, 1, 1).await?.1
     };
     let row = |i: item::Model| ItemRow {
         category_key: Category::parse(&i.category).map(Category::label_key).unwrap_or(""),
         cadence_key: Cadence::parse(&i.cadence).map(Cadence::label_key).unwrap_or(""),
         target_key: Target::parse(&i.target).map(Target::label_key).unwrap_or(""),
         rule: rule_text(t, &i),
-        tasks: 0,
         i,
     };
     let (live, gone): (Vec<item::Model>, Vec<item::Model>) =
@@ -638,7 +638,7 @@ async fn list_page(
             target_units,
             target_leaders,
             amendments,
-            task_total: counts.get(&-1).copied().unwrap_or(0),
+            task_total,
             list: l,
             unit: u,
         },

@@ -357,7 +357,7 @@ pub struct CellRow {
     pub late: i64,
 }
 
-/// The city-wide matrix: units in scope × months, counted in the database.
+/// The city-wide matrix: units in scope × months (unit tasks), counted in the database.
 pub async fn matrix(
     conn: &impl ConnectionTrait,
     scope: &Scope,
@@ -382,6 +382,8 @@ pub async fn matrix(
         .column_as(Expr::case(late(), 1).finally(0).sum(), "late")
         .filter(task::Column::Year.eq(year))
         .filter(task::Column::CancelledAt.is_null())
+        // Units' own tasks: named leaders' tasks have their own progress page and ranking.
+        .filter(task::Column::PersonId.is_null())
         .filter(scope.unit_condition((task::Entity, task::Column::UnitId)));
     if let Some(l) = list_id {
         q = q.filter(task::Column::ListId.eq(l));
@@ -390,9 +392,10 @@ pub async fn matrix(
 }
 
 /// `COALESCE(days_late, 0) > 0`
+/// Written as literal SQL: PostgreSQL matches a GROUP BY expression to the SELECT list by text,
+/// and bound parameters ($1, $2 …) would make the two differ.
 fn late() -> SimpleExpr {
-    let parts: [Expr; 2] = [Expr::col(task::Column::DaysLate), Expr::val(0)];
-    Expr::expr(Func::coalesce(parts)).gt(0)
+    Expr::cust("COALESCE(\"duty_tasks\".\"days_late\", 0) > 0")
 }
 
 /// Score tallies: counted tasks grouped by owner (unit or person), item, status, lateness and

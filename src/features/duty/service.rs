@@ -581,10 +581,17 @@ pub async fn sync_tasks(
             continue;
         };
         let rule = DeadlineRule { kind, days: i.rule_days.max(0) as u32 };
-        let periods = domain::periods(cadence, l.year, i.once_on, l.starts_on);
-        for t in targets.iter().filter(|t| (tg == Target::Leader) == t.person_id.is_some()) {
-            for p in &periods {
+        // The due date depends on the item and the period only: computed once per period.
+        let periods: Vec<(domain::Period, NaiveDate)> = domain::periods(cadence, l.year, i.once_on, l.starts_on)
+            .into_iter()
+            .map(|p| {
                 let due = rule.due(cal, p.end);
+                (p, due)
+            })
+            .collect();
+        for t in targets.iter().filter(|t| (tg == Target::Leader) == t.person_id.is_some()) {
+            for (p, due) in &periods {
+                let due = *due;
                 let key: TaskKey = (i.id, t.unit_id, t.person_id, p.label.clone());
                 match existing.get(&key) {
                     Some(e) => {
@@ -855,7 +862,7 @@ pub async fn review(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &ReviewI
     let accept = match input.decision.trim() {
         "accept" => true,
         "return" => false,
-        s if s.is_empty() => return Err(AppError::invalid("decision", "duty.decision", "error.required")),
+        "" => return Err(AppError::invalid("decision", "duty.decision", "error.required")),
         s => return Err(AppError::invalid("decision", "duty.decision", Msg::new("error.bad_choice").arg("value", s))),
     };
     let note = crate::fields::long_text("note", "duty.review_note", &input.note, 2000, !accept)?;
@@ -1115,7 +1122,8 @@ pub async fn report_in_scope(
     let p = org_repo::find_person(db, r.person_id).await?.ok_or(AppError::NotFound)?;
     let u = org_repo::find_unit(db, r.unit_id).await?.ok_or(AppError::NotFound)?;
     let own = Some(r.person_id) == me(ctx);
-    if !own && !(r.status == "submitted" && ctx.scope(Perm::DutyView).contains(&u.path)) {
+    let readable = own || (r.status == "submitted" && ctx.scope(Perm::DutyView).contains(&u.path));
+    if !readable {
         return Err(deny(state, ctx, "duty_report", id).await);
     }
     Ok((r, p, u))

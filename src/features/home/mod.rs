@@ -70,6 +70,53 @@ async fn discipline_cards(state: &AppState, ctx: &Ctx, todos: &mut Vec<Todo>) ->
     Ok(())
 }
 
+/// 主体责任 on the dashboard: my tasks and my units' tasks that are yellow or red today, and
+/// records waiting for my acceptance.
+async fn duty_cards(state: &AppState, ctx: &Ctx, todos: &mut Vec<Todo>) -> AppResult<()> {
+    use crate::features::duty::{
+        domain::TaskStatus,
+        repo::{TaskFilter, TaskVisibility, page_tasks},
+        service,
+    };
+    let t = ctx.t();
+    let db = &state.db.read;
+    let policy = crate::jobs::deadlines::load_policy(db).await?;
+    let until = policy.yellow_until(&state.calendar(), ctx.today);
+    let open = vec![TaskStatus::Open, TaskStatus::Returned];
+    let mut lines: Vec<(TaskVisibility, TaskFilter, &str, &str)> = Vec::new();
+    if let Some(me) = service::me(ctx) {
+        let v = TaskVisibility { scope: crate::authz::Scope::none(), me: Some(me) };
+        let f = TaskFilter { person: Some(me), statuses: open.clone(), ..Default::default() };
+        lines.push((v, f, "home.duty_mine", "/duty?view=mine"));
+    }
+    if ctx.can(Perm::DutyRecord) {
+        let v = TaskVisibility { scope: ctx.scope(Perm::DutyRecord), me: None };
+        let f = TaskFilter { units_only: true, statuses: open.clone(), ..Default::default() };
+        lines.push((v, f, "home.duty_unit", "/duty?view=unit"));
+    }
+    for (v, f, key, href) in lines {
+        let (_, soon) = page_tasks(db, &v, &TaskFilter { due_to: Some(until), ..f.clone() }, 1, 1).await?;
+        if soon > 0 {
+            let late_to = ctx.today - chrono::Duration::days(1);
+            let (_, late) = page_tasks(db, &v, &TaskFilter { due_to: Some(late_to), ..f }, 1, 1).await?;
+            todos.push(Todo { text: t.fmt2(key, "n", soon, "late", late), href: href.into(), urgent: late > 0 });
+        }
+    }
+    if ctx.can(Perm::DutyReview) {
+        let scope = ctx.scope(Perm::DutyReview);
+        let v = TaskVisibility { scope: scope.clone(), me: None };
+        let (_, n) = page_tasks(db, &v, &TaskFilter { to_review: Some(scope), ..Default::default() }, 1, 1).await?;
+        if n > 0 {
+            todos.push(Todo {
+                text: t.fmt1("home.duty_review", "n", n),
+                href: "/duty?view=review".into(),
+                urgent: false,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// 整改台账 on the dashboard: my yellow and red problems, what waits for my verification, and
 /// the completion rate of the ledger I oversee.
 async fn rectify_cards(state: &AppState, ctx: &Ctx, stats: &mut Vec<Stat>, todos: &mut Vec<Todo>) -> AppResult<()> {
@@ -172,6 +219,9 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
         rectify_cards(&state, &ctx, &mut stats, &mut todos).await?;
     }
     discipline_cards(&state, &ctx, &mut todos).await?;
+    if ctx.can(Perm::DutyOwn) {
+        duty_cards(&state, &ctx, &mut todos).await?;
+    }
     if ctx.unread > 0 {
         todos.insert(
             0,
