@@ -84,6 +84,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         index(m, "duty_targets", "ix_duty_target_list", &["list_id", "unit_id"], false).await?;
+        // One target per (list, unit, leader); NULL (the unit itself) counts as a value.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_duty_target ON duty_targets (list_id, unit_id, COALESCE(person_id, 0))",
+            )
+            .await?;
 
         m.create_table(
             Table::create()
@@ -140,6 +146,12 @@ impl MigrationTrait for Migration {
         index(m, "duty_tasks", "ix_duty_task_status_due", &["status", "due_on"], false).await?;
         index(m, "duty_tasks", "ix_duty_task_item", &["item_id", "unit_id"], false).await?;
         index(m, "duty_tasks", "ix_duty_task_list", &["list_id", "unit_id"], false).await?;
+        // One task per (item, unit, leader, period).
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_duty_task_key ON duty_tasks (item_id, unit_id, COALESCE(person_id, 0), period)",
+            )
+            .await?;
 
         m.create_table(
             Table::create()

@@ -374,49 +374,54 @@ async fn duty_timing(
     let input =
         domain::ListInput { year: Some(year.to_string()), title: format!("bench {year}"), ..Default::default() };
     let l = duty::create_list(state, &ctx, root.uuid, &input).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let t = Instant::now();
-    for k in 0..60 {
-        let (cadence, days) = match k {
-            0..30 => ("monthly", "5"),
-            30..50 => ("quarterly", "10"),
-            50..56 => ("half_year", "10"),
-            _ => ("annual", "10"),
-        };
-        let item = domain::ItemInput {
-            category: "party_group".into(),
-            content: format!("基准测试责任事项 {}", k + 1),
-            cadence: cadence.into(),
-            rule_kind: "working".into(),
-            rule_days: Some(days.into()),
-            weight: Some(((k % 5) + 1).to_string()),
-            target: "unit".into(),
-            ..Default::default()
-        };
-        duty::add_item(state, &ctx, l.uuid, &item).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    // Whatever happens next, the list and its tasks are removed again.
+    let measured = async {
+        let t = Instant::now();
+        for k in 0..60 {
+            let (cadence, days) = match k {
+                0..30 => ("monthly", "5"),
+                30..50 => ("quarterly", "10"),
+                50..56 => ("half_year", "10"),
+                _ => ("annual", "10"),
+            };
+            let item = domain::ItemInput {
+                category: "party_group".into(),
+                content: format!("基准测试责任事项 {}", k + 1),
+                cadence: cadence.into(),
+                rule_kind: "working".into(),
+                rule_days: Some(days.into()),
+                weight: Some(((k % 5) + 1).to_string()),
+                target: "unit".into(),
+                ..Default::default()
+            };
+            duty::add_item(state, &ctx, l.uuid, &item).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+        let units: Vec<String> = targets.iter().map(|u| u.uuid.to_string()).collect();
+        duty::set_targets(state, &ctx, l.uuid, &duty::TargetsInput { units, ..Default::default() })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let build_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let sync = duty::publish(state, &ctx, l.uuid, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let publish_ms = t.elapsed().as_secs_f64() * 1000.0;
+        write!(
+            out,
+            "\n- Publish 60 items to {} units (generating the year's tasks): **{publish_ms:.0} ms** for {} tasks (adding the items and targets before it: {build_ms:.0} ms).",
+            targets.len(),
+            sync.created
+        )?;
+        for path in [
+            format!("/duty/matrix?year={year}&list={}", l.uuid),
+            format!("/duty/matrix?year={year}"),
+            format!("/api/v1/duty/matrix?year={year}"),
+            format!("/api/v1/duty/scores?year={year}"),
+        ] {
+            let (p50, p99, status) = time_http(addr, token, &path, n.min(50)).await?;
+            write!(out, "\n- `{path}` as the 派驻组: p50 {p50:.1} ms, p99 {p99:.1} ms (status {status}).")?;
+        }
+        Ok::<(), anyhow::Error>(())
     }
-    let units: Vec<String> = targets.iter().map(|u| u.uuid.to_string()).collect();
-    duty::set_targets(state, &ctx, l.uuid, &duty::TargetsInput { units, ..Default::default() })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let build_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let t = Instant::now();
-    let sync = duty::publish(state, &ctx, l.uuid, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let publish_ms = t.elapsed().as_secs_f64() * 1000.0;
-    write!(
-        out,
-        "\n- Publish 60 items to {} units (generating the year's tasks): **{publish_ms:.0} ms** for {} tasks (adding the items and targets before it: {build_ms:.0} ms).",
-        targets.len(),
-        sync.created
-    )?;
-    for path in [
-        format!("/duty/matrix?year={year}&list={}", l.uuid),
-        format!("/duty/matrix?year={year}"),
-        format!("/api/v1/duty/matrix?year={year}"),
-        format!("/api/v1/duty/scores?year={year}"),
-    ] {
-        let (p50, p99, status) = time_http(addr, token, &path, n.min(50)).await?;
-        write!(out, "\n- `{path}` as the 派驻组: p50 {p50:.1} ms, p99 {p99:.1} ms (status {status}).")?;
-    }
+    .await;
     // Remove the list again.
     let txn = state.db.begin().await?;
     for sql in [
@@ -430,6 +435,7 @@ async fn duty_timing(
         txn.execute_unprepared(&sql.replace("{id}", &l.id.to_string()).replace("{uuid}", &l.uuid.to_string())).await?;
     }
     txn.commit().await?;
+    measured?;
     Ok(out)
 }
 

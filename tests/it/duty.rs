@@ -353,6 +353,18 @@ dual_test!(pages_reports_and_contact_units_work_and_stay_in_scope, |app: &TestAp
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("须设定完成时限规则"), "{}", r.text);
+    // Withdrawing a published item needs a reason, cancels its open tasks, and happens once.
+    let l = o.get(&format!("/api/v1/duty/lists/{id}")).await.json();
+    let quarterly = l["items"].as_array().unwrap().iter().find(|i| i["cadence"] == "quarterly").unwrap()["id"].as_str().unwrap().to_string();
+    let before = tasks(&mut o, "view=all&year=2026").await.len();
+    let r = o.post_form(&format!("/duty/items/{quarterly}/remove"), &[("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("修订理由"), "{}", r.text);
+    let r = o.post_form(&format!("/duty/items/{quarterly}/remove"), &[("reason", "并入月度例会")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(tasks(&mut o, "view=all&year=2026").await.len(), before - 8, "2 units × 4 quarters cancelled");
+    let r = o.post_form(&format!("/duty/items/{quarterly}/remove"), &[("reason", "再次")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
     // A cadre sees their module but no city list or matrix.
     let mut cadre = app.login("cadre_a", PASSWORD).await;
     assert_eq!(cadre.get("/duty").await.status, StatusCode::OK);

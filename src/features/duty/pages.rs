@@ -231,7 +231,7 @@ struct TasksPage {
 
 pub async fn my_tasks(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TaskQuery>) -> AppResult<Response> {
     let (view, v, f) = q.resolve(&ctx)?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let (list, total) = repo::page_tasks(&state.db.read, &v, &f, page, PER_PAGE).await?;
     let rows = task_rows(&state, &ctx, list).await?;
     let year = f.year.unwrap_or(ctx.today.year());
@@ -309,6 +309,7 @@ pub async fn calendar(State(state): State<AppState>, ctx: Ctx, Query(q): Query<M
         .month
         .as_deref()
         .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .filter(|d| (1900..=2200).contains(&d.year()))
         .unwrap_or_else(|| ctx.today.with_day(1).unwrap_or(ctx.today));
     let next_first = if first.month() == 12 {
         NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
@@ -1074,7 +1075,7 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, Query(q): Query<P
         }
         (
             u.name.clone(),
-            TaskFilter { year: Some(year), units_only: true, ..Default::default() },
+            TaskFilter { year: Some(year), units_only: true, unit_id: Some(u.id), ..Default::default() },
             TaskVisibility { scope: crate::authz::Scope::from_paths([u.path.clone()]), me: None },
             None,
             Some(u),
@@ -1089,11 +1090,7 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, Query(q): Query<P
             None,
         )
     };
-    // A unit's own tasks only (not its sub-units').
-    let mut list = repo::tasks_due_between(db, &v, &f, 5000).await?;
-    if let Some(u) = &owner_unit {
-        list.retain(|t| t.unit_id == u.id);
-    }
+    let list = repo::tasks_due_between(db, &v, &f, 5000).await?;
     let rows = task_rows(&state, &ctx, list).await?;
     let mut lines: Vec<ProgressLine> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
@@ -1633,6 +1630,8 @@ pub struct ContactView {
     pub leader: String,
     pub unit: String,
     pub can_log: bool,
+    /// May send a visit's problems to the 整改台账 (the leader, or a ledger manager).
+    pub can_send: bool,
     pub visits: Vec<VisitView>,
     pub people: Vec<(String, String)>,
 }
@@ -1682,7 +1681,8 @@ async fn contacts_page(
     for c in list {
         let u = units.get(&c.unit_id);
         let can_log = Some(c.person_id) == me || u.is_some_and(|u| manage.contains(&u.path));
-        let staff = match (can_log, u) {
+        let can_send = Some(c.person_id) == me || u.is_some_and(|u| ctx.scope(Perm::RectManage).contains(&u.path));
+        let staff = match (can_send, u) {
             (true, Some(u)) => org_repo::active_people(db, &crate::authz::Scope::from_paths([u.path.clone()]), &[])
                 .await?
                 .into_iter()
@@ -1695,6 +1695,7 @@ async fn contacts_page(
             leader: people.get(&c.person_id).map(|p| p.name.clone()).unwrap_or_default(),
             unit: u.map(|u| u.name.clone()).unwrap_or_default(),
             can_log,
+            can_send,
             visits: visits
                 .iter()
                 .filter(|v| v.contact_id == c.id)

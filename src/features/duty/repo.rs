@@ -210,14 +210,15 @@ pub async fn insert_tasks(conn: &impl ConnectionTrait, rows: Vec<task::ActiveMod
     Ok(())
 }
 
-/// Cancel untouched tasks (withdrawn item, removed target, period no longer asked for).
+/// Cancel tasks still with the assignee (withdrawn item, removed target, period no longer asked
+/// for); submitted and accepted ones are kept.
 pub async fn cancel_tasks(conn: &impl ConnectionTrait, ids: &[i64], now: DateTime<Utc>) -> Result<(), DbErr> {
     for chunk in ids.chunks(500) {
         task::Entity::update_many()
             .col_expr(task::Column::CancelledAt, Expr::value(now))
             .col_expr(task::Column::UpdatedAt, Expr::value(now))
             .filter(task::Column::Id.is_in(chunk.to_vec()))
-            .filter(task::Column::Status.eq(TaskStatus::Open.code()))
+            .filter(task::Column::Status.is_in([TaskStatus::Open.code(), TaskStatus::Returned.code()]))
             .exec(conn)
             .await?;
     }
@@ -257,6 +258,8 @@ pub struct TaskFilter {
     pub year: Option<i32>,
     pub list_id: Option<i64>,
     pub item_id: Option<i64>,
+    /// Only this unit's tasks (not its sub-units').
+    pub unit_id: Option<i64>,
     /// Only tasks assigned to this person by name.
     pub person: Option<i64>,
     /// Only unit tasks (not named leaders').
@@ -292,6 +295,9 @@ fn task_query(v: &TaskVisibility, f: &TaskFilter) -> sea_orm::Select<task::Entit
     }
     if let Some(i) = f.item_id {
         q = q.filter(task::Column::ItemId.eq(i));
+    }
+    if let Some(u) = f.unit_id {
+        q = q.filter(task::Column::UnitId.eq(u));
     }
     if let Some(p) = f.person {
         q = q.filter(task::Column::PersonId.eq(p));

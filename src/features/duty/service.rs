@@ -127,6 +127,13 @@ async fn managed_list(state: &AppState, ctx: &Ctx, id: uuid::Uuid) -> AppResult<
     Ok((l, u))
 }
 
+/// First write of every change to a list: bump its version if it is still the one read. This
+/// takes the row lock, so concurrent changes queue, and a list published meanwhile (which bumps
+/// the version) answers 409 instead of taking a draft's change without a reason.
+async fn lock_list(conn: &impl sea_orm::ConnectionTrait, l: &list::Model, ctx: &Ctx) -> AppResult<()> {
+    if repo::touch_list(conn, l.id, Some(l.version), ctx.now).await? { Ok(()) } else { Err(stale()) }
+}
+
 pub fn is_published(l: &list::Model) -> bool {
     l.status == "published"
 }
@@ -245,8 +252,15 @@ pub async fn create_list(
                 .into_iter()
                 .map(|x| (x.id, x))
                 .collect();
+        let people =
+            crate::features::rectify::repo::people_by_id(&txn, targets.iter().filter_map(|t| t.person_id)).await?;
         for t in targets {
-            if units.get(&t.unit_id).is_some_and(|x| x.deleted_at.is_none() && x.path.starts_with(&u.path)) {
+            let unit_ok = units.get(&t.unit_id).is_some_and(|x| x.deleted_at.is_none() && x.path.starts_with(&u.path));
+            // A named leader only while still active and posted in that unit.
+            let person_ok = t.person_id.is_none_or(|p| {
+                people.get(&p).is_some_and(|p| p.deleted_at.is_none() && p.status == "active" && p.unit_id == t.unit_id)
+            });
+            if unit_ok && person_ok {
                 target::ActiveModel {
                     list_id: Set(l.id),
                     unit_id: Set(t.unit_id),
@@ -275,6 +289,7 @@ pub async fn add_item(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input: &
     let reason = if is_published(&l) { Some(domain::amendment_reason(input.reason.as_deref())?) } else { None };
     let cal = state.calendar();
     let txn = state.db.begin().await?;
+    lock_list(&txn, &l, ctx).await?;
     let seq = repo::next_item_seq(&txn, l.id).await?;
     let i = item::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4()),
@@ -297,9 +312,6 @@ pub async fn add_item(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input: &
     }
     .insert(&txn)
     .await?;
-    if !repo::touch_list(&txn, l.id, None, ctx.now).await? {
-        return Err(stale());
-    }
     let mut detail = audit::snapshot("after", &ItemAudit::from(&i));
     if let Some(reason) = &reason {
         let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
@@ -342,6 +354,7 @@ pub async fn update_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &It
     let version = crate::features::org::domain::parse_version(input.version.as_deref())?.unwrap_or(old.version);
     let cal = state.calendar();
     let txn = state.db.begin().await?;
+    lock_list(&txn, &l, ctx).await?;
     let r = item::Entity::update_many()
         .col_expr(item::Column::Category, new.category.code().into())
         .col_expr(item::Column::Content, new.content.clone().into())
@@ -361,7 +374,6 @@ pub async fn update_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &It
     if r.rows_affected != 1 {
         return Err(stale());
     }
-    repo::touch_list(&txn, l.id, None, ctx.now).await?;
     let after = item::Entity::find_by_id(old.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let mut detail = audit::diff(&ItemAudit::from(&old), &ItemAudit::from(&after));
     if let Some(reason) = &reason {
@@ -390,8 +402,12 @@ pub async fn update_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &It
 /// untouched tasks are cancelled, recorded ones stay).
 pub async fn remove_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, reason: Option<&str>) -> AppResult<list::Model> {
     let (i, l) = item_in_scope(state, ctx, id).await?;
+    if i.withdrawn_at.is_some() {
+        return Err(AppError::conflict(None, "duty.item_withdrawn"));
+    }
     let cal = state.calendar();
     let txn = state.db.begin().await?;
+    lock_list(&txn, &l, ctx).await?;
     let mut detail = audit::snapshot("before", &ItemAudit::from(&i));
     if is_published(&l) {
         let reason = domain::amendment_reason(reason)?;
@@ -418,7 +434,6 @@ pub async fn remove_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, reason: Op
     } else {
         item::Entity::delete_by_id(i.id).exec(&txn).await?;
     }
-    repo::touch_list(&txn, l.id, None, ctx.now).await?;
     let ev = Event::new("duty_item.remove", "duty_item", i.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
@@ -499,6 +514,7 @@ pub async fn set_targets(
     }
     let cal = state.calendar();
     let txn = state.db.begin().await?;
+    lock_list(&txn, &l, ctx).await?;
     let old: Vec<(i64, Option<i64>)> =
         repo::targets_of(&txn, l.id).await?.into_iter().map(|t| (t.unit_id, t.person_id)).collect();
     let added: Vec<_> = wanted.iter().filter(|w| !old.contains(w)).copied().collect();
@@ -526,7 +542,6 @@ pub async fn set_targets(
             .await?;
         }
     }
-    repo::touch_list(&txn, l.id, None, ctx.now).await?;
     let mut detail = serde_json::json!({"added": added, "removed": removed});
     if let Some(reason) = &reason {
         let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
@@ -559,8 +574,9 @@ pub struct SyncReport {
 }
 
 /// Bring a published list's tasks in line with its items and targets: create the missing
-/// (item × target × period) tasks, cancel untouched ones no longer asked for, move the due date
-/// of untouched ones whose rule changed. Recorded tasks are never removed.
+/// (item × target × period) tasks, cancel open or returned ones no longer asked for (their
+/// records stay), move the due date of untouched ones whose rule changed. Submitted and accepted
+/// tasks are never touched.
 pub async fn sync_tasks(
     conn: &impl sea_orm::ConnectionTrait,
     l: &list::Model,
@@ -593,6 +609,9 @@ pub async fn sync_tasks(
             for (p, due) in &periods {
                 let due = *due;
                 let key: TaskKey = (i.id, t.unit_id, t.person_id, p.label.clone());
+                if !seen.insert(key.clone()) {
+                    continue;
+                }
                 match existing.get(&key) {
                     Some(e) => {
                         let open = e.status == TaskStatus::Open.code();
@@ -626,13 +645,16 @@ pub async fn sync_tasks(
                         ..Default::default()
                     }),
                 }
-                seen.insert(key);
             }
         }
     }
     let cancel: Vec<i64> = existing
         .iter()
-        .filter(|(k, e)| !seen.contains(*k) && !e.cancelled && e.status == TaskStatus::Open.code())
+        .filter(|(k, e)| {
+            !seen.contains(*k)
+                && !e.cancelled
+                && (e.status == TaskStatus::Open.code() || e.status == TaskStatus::Returned.code())
+        })
         .map(|(_, e)| e.id)
         .collect();
     report.created = rows.len() as u64;
@@ -919,14 +941,16 @@ pub async fn evidence(
     file_id: uuid::Uuid,
 ) -> AppResult<(crate::files::entity::attachment::Model, Vec<u8>)> {
     let (t, ..) = task_in_scope(state, ctx, task_id).await?;
-    let a = files::find(&state.db.read, file_id).await?.ok_or(AppError::NotFound)?;
+    let Some(a) = files::find(&state.db.read, file_id).await? else {
+        return Err(deny(state, ctx, "attachment", file_id).await);
+    };
     let records = repo::records_of(&state.db.read, t.id).await?;
     let owner = match a.owner_kind.as_str() {
         "duty_record" => records.iter().any(|r| r.id == a.owner_id),
         _ => false,
     };
     if !owner {
-        return Err(AppError::NotFound);
+        return Err(deny(state, ctx, "attachment", file_id).await);
     }
     let bytes = files::load(&state.db.read, &a).await?;
     let ev = Event::new("duty_file.download", "attachment", a.uuid)
@@ -1352,8 +1376,9 @@ pub async fn visit_to_rect(
     let db = &state.db.read;
     let v = repo::find_visit_by_uuid(db, id).await?.ok_or(AppError::NotFound)?;
     let c = contact::Entity::find_by_id(v.contact_id).one(db).await?.ok_or(AppError::NotFound)?;
-    let (c, u, can) = contact_in_scope(state, ctx, c.uuid).await?;
-    if !can {
+    let (c, u, _) = contact_in_scope(state, ctx, c.uuid).await?;
+    // The contact leader reports what they found; otherwise only a 整改台账 manager of the unit.
+    if Some(c.person_id) != me(ctx) && !ctx.scope(Perm::RectManage).contains(&u.path) {
         return Err(forbid());
     }
     if v.rect_problem_id.is_some() {
@@ -1375,7 +1400,9 @@ pub async fn visit_to_rect(
         return Err(AppError::invalid("owner", "rect.owner", Msg::new("rect.owner_not_in_unit").arg("unit", &u.name)));
     }
     let leader = org_repo::find_person(db, c.person_id).await?.ok_or(AppError::NotFound)?;
-    let title = format!("{}年领导干部联系点调研发现问题", c.year);
+    // One batch per year and per leaders' unit (a county's leaders have their own).
+    let leader_unit = org_repo::find_unit(db, leader.unit_id).await?.ok_or(AppError::NotFound)?;
+    let title = format!("{}年{}领导干部联系点调研发现问题", c.year, leader_unit.name);
     let txn = state.db.begin().await?;
     crate::db::serialize(&txn, "rect_batch_contact").await?;
     let b = match batch::Entity::find()
@@ -1396,7 +1423,11 @@ pub async fn visit_to_rect(
                 notes: String::new(),
                 units: Vec::new(),
             };
-            rect_repo::insert_batch(&txn, &new, &[], user_id(ctx), ctx.now).await?
+            let b = rect_repo::insert_batch(&txn, &new, &[], user_id(ctx), ctx.now).await?;
+            let ev = Event::new("rect_batch.create", "rect_batch", b.uuid)
+                .detail(serde_json::json!({"via": "duty_visit", "title": b.title, "source": b.source}));
+            audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
+            b
         }
     };
     let has_unit = batch_unit::Entity::find()
@@ -1407,6 +1438,10 @@ pub async fn visit_to_rect(
         .is_some();
     if !has_unit {
         batch_unit::ActiveModel { batch_id: Set(b.id), unit_id: Set(u.id), ..Default::default() }.insert(&txn).await?;
+        let ev = Event::new("rect_batch.update", "rect_batch", b.uuid)
+            .unit(u.id)
+            .detail(serde_json::json!({"via": "duty_visit", "unit_added": u.id}));
+        audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     }
     let seq = rect_repo::next_seq(&txn, b.id).await?;
     let resolved = rect_repo::ResolvedProblem {
