@@ -425,6 +425,7 @@ async fn duty_timing(
     // Remove the list again.
     let txn = state.db.begin().await?;
     for sql in [
+        "DELETE FROM duty_cells WHERE list_id = {id}",
         "DELETE FROM duty_tasks WHERE list_id = {id}",
         "DELETE FROM duty_targets WHERE list_id = {id}",
         "DELETE FROM duty_amendments WHERE list_id = {id}",

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     dual_test,
-    helpers::{Client, Fixture, PASSWORD, audit_count, fixture},
+    helpers::{Client, Fixture, PASSWORD, TestApp, audit_count, fixture},
 };
 
 fn field(r: &crate::helpers::Resp) -> String {
@@ -61,6 +61,21 @@ async fn tasks(c: &mut Client, query: &str) -> Vec<Value> {
 
 fn find<'a>(ts: &'a [Value], content: &str, period: &str) -> &'a Value {
     ts.iter().find(|t| t["content"].as_str().unwrap().contains(content) && t["period"] == period).unwrap()
+}
+
+/// The matrix kept on write equals the matrix counted from the tasks.
+async fn cells_agree(app: &TestApp, year: i32) {
+    use qinglian::features::duty::repo;
+    let scope = qinglian::authz::Scope::from_paths(["/".to_string()]);
+    let key = |c: &repo::CellRow| (c.unit_id, c.month, c.total, c.accepted, c.submitted, c.late, c.open_due);
+    let mut kept: Vec<_> =
+        repo::matrix(&app.state.db.read, &scope, year, None).await.unwrap().iter().map(key).collect();
+    let mut counted: Vec<_> =
+        repo::matrix_direct(&app.state.db.read, &scope, year, None).await.unwrap().iter().map(key).collect();
+    kept.sort();
+    counted.sort();
+    assert!(!counted.is_empty());
+    assert_eq!(kept, counted);
 }
 
 async fn unit_score(c: &mut Client, name: &str) -> Option<f64> {
@@ -300,6 +315,7 @@ dual_test!(a_list_is_checked_published_cascaded_recorded_and_scored, |app: &Test
     let row = |name: &str| m["rows"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
     assert_eq!(row("东湖区司法局")["cells"][0]["colour"], "done");
     assert_eq!(row("西山区司法局")["cells"][0]["colour"], "red");
+    cells_agree(app, 2026).await;
     // February is due on 10 March (8 days left: yellow); March on 10 April (green).
     assert_eq!(row("西山区司法局")["cells"][1]["colour"], "yellow");
     assert_eq!(row("西山区司法局")["cells"][2]["colour"], "green");
@@ -355,7 +371,10 @@ dual_test!(pages_reports_and_contact_units_work_and_stay_in_scope, |app: &TestAp
     assert!(r.text.contains("须设定完成时限规则"), "{}", r.text);
     // Withdrawing a published item needs a reason, cancels its open tasks, and happens once.
     let l = o.get(&format!("/api/v1/duty/lists/{id}")).await.json();
-    let quarterly = l["items"].as_array().unwrap().iter().find(|i| i["cadence"] == "quarterly").unwrap()["id"].as_str().unwrap().to_string();
+    let quarterly = l["items"].as_array().unwrap().iter().find(|i| i["cadence"] == "quarterly").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let before = tasks(&mut o, "view=all&year=2026").await.len();
     let r = o.post_form(&format!("/duty/items/{quarterly}/remove"), &[("reason", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -365,6 +384,7 @@ dual_test!(pages_reports_and_contact_units_work_and_stay_in_scope, |app: &TestAp
     assert_eq!(tasks(&mut o, "view=all&year=2026").await.len(), before - 8, "2 units × 4 quarters cancelled");
     let r = o.post_form(&format!("/duty/items/{quarterly}/remove"), &[("reason", "再次")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    cells_agree(app, 2026).await;
     // A cadre sees their module but no city list or matrix.
     let mut cadre = app.login("cadre_a", PASSWORD).await;
     assert_eq!(cadre.get("/duty").await.status, StatusCode::OK);

@@ -236,6 +236,7 @@ pub async fn seed(
     {
         record_task(conn, &t, 0, true, Rating::Good, &by, now).await?;
     }
+    super::repo::refresh_cells(conn, l.id, None).await?;
     // 东湖区's own items, cascaded to its 司法所.
     if let Some(dh) = units.get("QY-DH") {
         let mut offices: Vec<&unit::Model> = units.values().filter(|u| u.parent_id == Some(dh.id)).collect();

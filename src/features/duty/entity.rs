@@ -259,3 +259,30 @@ pub mod visit {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod cell {
+    use sea_orm::entity::prelude::*;
+
+    /// A list's unit tasks of one unit and month, counted (the matrix reads these).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "duty_cells")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub list_id: i64,
+        pub unit_id: i64,
+        pub year: i32,
+        pub month: i32,
+        pub total: i32,
+        pub accepted: i32,
+        pub submitted: i32,
+        pub late: i32,
+        /// Earliest deadline among tasks still with the unit (open or returned).
+        pub open_due: Option<ChronoDate>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -10,13 +10,13 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, Func, SimpleExpr},
 };
 
 use super::{
     domain::TaskStatus,
-    entity::{amendment, contact, item, list, record, report, target, task, visit},
+    entity::{amendment, cell, contact, item, list, record, report, target, task, visit},
 };
 use crate::{authz::Scope, features::org::entity::unit};
 
@@ -363,8 +363,90 @@ pub struct CellRow {
     pub late: i64,
 }
 
-/// The city-wide matrix: units in scope × months (unit tasks), counted in the database.
+/// The city-wide matrix: units in scope × months (unit tasks), summed from the per-list cells
+/// kept by [`refresh_cells`].
 pub async fn matrix(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    year: i32,
+    list_id: Option<i64>,
+) -> Result<Vec<CellRow>, DbErr> {
+    let mut q = cell::Entity::find()
+        .select_only()
+        .column(cell::Column::UnitId)
+        .column(cell::Column::Month)
+        .column_as(Expr::col(cell::Column::Total).sum(), "total")
+        .column_as(Expr::col(cell::Column::Accepted).sum(), "accepted")
+        .column_as(Expr::col(cell::Column::Submitted).sum(), "submitted")
+        .column_as(Expr::col(cell::Column::OpenDue).min(), "open_due")
+        .column_as(Expr::col(cell::Column::Late).sum(), "late")
+        .filter(cell::Column::Year.eq(year))
+        .filter(scope.unit_condition((cell::Entity, cell::Column::UnitId)));
+    if let Some(l) = list_id {
+        q = q.filter(cell::Column::ListId.eq(l));
+    }
+    q.group_by(cell::Column::UnitId).group_by(cell::Column::Month).into_model::<CellRow>().all(conn).await
+}
+
+/// Recount a list's cells from its tasks: all of them, or one unit and month (after a record is
+/// submitted or reviewed). Runs in the caller's transaction.
+pub async fn refresh_cells(conn: &impl ConnectionTrait, list_id: i64, only: Option<(i64, i32)>) -> Result<(), DbErr> {
+    let mut del = cell::Entity::delete_many().filter(cell::Column::ListId.eq(list_id));
+    let st = |s: TaskStatus| Expr::col(task::Column::Status).eq(s.code());
+    let mut sel = task::Entity::find()
+        .select_only()
+        .column(task::Column::ListId)
+        .column(task::Column::UnitId)
+        .column(task::Column::Year)
+        .column(task::Column::Month)
+        .column_as(Expr::cust("COUNT(*)"), "total")
+        .column_as(Expr::case(st(TaskStatus::Accepted), 1).finally(0).sum(), "accepted")
+        .column_as(Expr::case(st(TaskStatus::Submitted), 1).finally(0).sum(), "submitted")
+        .column_as(Expr::case(late(), 1).finally(0).sum(), "late")
+        .column_as(
+            Expr::from(Func::min(Into::<Expr>::into(Expr::case(
+                st(TaskStatus::Open).or(st(TaskStatus::Returned)),
+                Expr::col(task::Column::DueOn),
+            )))),
+            "open_due",
+        )
+        .filter(task::Column::ListId.eq(list_id))
+        .filter(task::Column::PersonId.is_null())
+        .filter(task::Column::CancelledAt.is_null());
+    if let Some((unit, month)) = only {
+        del = del.filter(cell::Column::UnitId.eq(unit)).filter(cell::Column::Month.eq(month));
+        sel = sel.filter(task::Column::UnitId.eq(unit)).filter(task::Column::Month.eq(month));
+    }
+    del.exec(conn).await?;
+    let sel = sel
+        .group_by(task::Column::ListId)
+        .group_by(task::Column::UnitId)
+        .group_by(task::Column::Year)
+        .group_by(task::Column::Month)
+        .into_query();
+    let insert = sea_orm::sea_query::Query::insert()
+        .into_table(cell::Entity)
+        .columns([
+            cell::Column::ListId,
+            cell::Column::UnitId,
+            cell::Column::Year,
+            cell::Column::Month,
+            cell::Column::Total,
+            cell::Column::Accepted,
+            cell::Column::Submitted,
+            cell::Column::Late,
+            cell::Column::OpenDue,
+        ])
+        .select_from(sel)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// The matrix counted from the tasks themselves: what [`matrix`] must equal (tests compare the
+/// two after every kind of write).
+pub async fn matrix_direct(
     conn: &impl ConnectionTrait,
     scope: &Scope,
     year: i32,
@@ -375,7 +457,7 @@ pub async fn matrix(
         .select_only()
         .column(task::Column::UnitId)
         .column(task::Column::Month)
-        .column_as(Expr::col(task::Column::Id).count(), "total")
+        .column_as(Expr::cust("COUNT(*)"), "total")
         .column_as(Expr::case(st(TaskStatus::Accepted), 1).finally(0).sum(), "accepted")
         .column_as(Expr::case(st(TaskStatus::Submitted), 1).finally(0).sum(), "submitted")
         .column_as(
@@ -432,7 +514,7 @@ pub async fn tallies(
         .column(task::Column::Status)
         .column_as(late(), "late")
         .column(task::Column::Rating)
-        .column_as(Expr::col(task::Column::Id).count(), "n")
+        .column_as(Expr::cust("COUNT(*)"), "n")
         .filter(task::Column::Year.eq(year))
         .filter(task::Column::CancelledAt.is_null())
         .filter(scope.unit_condition((task::Entity, task::Column::UnitId)))

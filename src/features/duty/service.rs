@@ -665,6 +665,7 @@ pub async fn sync_tasks(
         report.moved += ids.len() as u64;
         repo::set_due(conn, &ids, due, now).await?;
     }
+    repo::refresh_cells(conn, l.id, None).await?;
     Ok(report)
 }
 
@@ -777,6 +778,14 @@ pub fn abilities(ctx: &Ctx, t: &task::Model, u: &unit::Model, pu: &unit::Model) 
     }
 }
 
+/// Recount the matrix cell of a unit task after its state changed.
+async fn refresh_cell(conn: &impl sea_orm::ConnectionTrait, t: &task::Model) -> AppResult<()> {
+    if t.person_id.is_none() {
+        repo::refresh_cells(conn, t.list_id, Some((t.unit_id, t.month))).await?;
+    }
+    Ok(())
+}
+
 /// Record 履责纪实 for a task and submit it for acceptance. A late record is accepted, marked
 /// with the days late (counted as the deadline engine counts).
 pub async fn submit_record(
@@ -826,6 +835,7 @@ pub async fn submit_record(
     .insert(&txn)
     .await?;
     let stored = files::store(&txn, "duty_record", r.id, &evidence, user_id(ctx), ctx.now).await?;
+    refresh_cell(&txn, &t).await?;
     let detail = serde_json::json!({"task": t.uuid, "period": t.period, "done_on": new.done_on, "days_late": days_late,
         "files": stored.iter().map(|f| serde_json::json!({"name": f.filename, "sm3": f.sm3})).collect::<Vec<_>>()});
     let ev = Event::new("duty_record.submit", "duty_record", r.uuid).unit(t.unit_id).detail(detail);
@@ -912,6 +922,7 @@ pub async fn review(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &ReviewI
         .filter(sea_orm::ColumnTrait::eq(&record::Column::Id, r.id))
         .exec(&txn)
         .await?;
+    refresh_cell(&txn, &t).await?;
     let detail = serde_json::json!({"task": t.uuid, "decision": input.decision.trim(), "rating": rating.map(|r| r.code()),
         "note": note, "days_late": r.days_late});
     let event = if accept { "duty_record.accept" } else { "duty_record.return" };
