@@ -486,6 +486,8 @@ pub struct Extra {
     pub scale: Scale,
     /// Synthetic audit rows on top of those the demo writes.
     pub audit_rows: usize,
+    /// Synthetic 主体责任 task instances (a list from the top unit to the units below it).
+    pub tasks: usize,
 }
 
 /// Load the demo into an empty database. `extra` adds synthetic risk points and problems
@@ -499,6 +501,7 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
             problems: if extra.problems == 0 { 100_000 } else { extra.problems },
             measures: if extra.measures == 0 { 300_000 } else { extra.measures },
             audit_rows: if extra.audit_rows == 0 { 5_000_000 } else { extra.audit_rows },
+            tasks: if extra.tasks == 0 { 1_000_000 } else { extra.tasks },
             scale: extra.scale,
         },
     };
@@ -662,6 +665,21 @@ pub async fn load(state: &AppState, ctx: &Ctx, seed: u64, extra: Extra) -> AppRe
         events.push(
             Event::new("discipline.demo_bulk", "measure", "").detail(serde_json::json!({"measures": extra.measures})),
         );
+    }
+    if extra.tasks > 0 {
+        let all: Vec<unit::Model> = units.values().cloned().collect();
+        let made = crate::features::duty::demo::bulk(
+            &txn,
+            &state.calendar(),
+            &root_unit,
+            &all,
+            extra.tasks,
+            &mut rng,
+            today,
+            ctx.now,
+        )
+        .await?;
+        events.push(Event::new("duty.demo_bulk", "duty_task", "").detail(serde_json::json!({"tasks": made})));
     }
     if extra.problems > 0 {
         let all: Vec<unit::Model> = units.values().cloned().collect();

@@ -23,12 +23,16 @@ pub struct Opts {
     pub extra_measures: usize,
     /// city: one city bureau (75 units, 300 people); province: 15 cities, about 2,000 units and
     /// 60,000 people, with 200k risk points, 300k measures, 100k problems and 5M audit rows
-    /// unless the --extra-* options say otherwise.
+    /// and 0.9M responsibility tasks unless the --extra-* options say otherwise.
     #[arg(long, value_enum, default_value_t = crate::demo::Scale::City)]
     pub scale: crate::demo::Scale,
     /// Add this many synthetic audit rows (reads and logins), through the real chain.
     #[arg(long, default_value_t = 0)]
     pub audit_rows: usize,
+    /// Add about this many synthetic 主体责任 task instances (60 items × 12/4/2/1 periods from the
+    /// top unit to as many units below it as needed; province default 1,000,000 ≈ all units).
+    #[arg(long, default_value_t = 0)]
+    pub extra_tasks: usize,
 }
 
 /// A request context for work started from the console.
@@ -65,6 +69,7 @@ pub async fn run(settings: Settings, opts: Opts) -> anyhow::Result<()> {
             measures: opts.extra_measures,
             scale: opts.scale,
             audit_rows: opts.audit_rows,
+            tasks: opts.extra_tasks,
         },
     )
     .await

@@ -306,3 +306,158 @@ pub async fn seed(
     }
     Ok(events)
 }
+
+/// Benchmark volume: a synthetic list of 60 items (30 monthly, 20 quarterly, 6 half-yearly,
+/// 4 annual: 456 tasks a unit) published by the top unit to as many units below it as `n` tasks
+/// need (all of them at province scale: ≈ 0.9 M tasks). Tasks already due are mostly accepted
+/// (some late, rated), a few wait for review, the rest are overdue. They carry no 履责纪实
+/// records: they exist to load the matrix, the scores and the task lists.
+#[allow(clippy::too_many_arguments)]
+pub async fn bulk(
+    conn: &impl ConnectionTrait,
+    cal: &Calendar,
+    root: &unit::Model,
+    units: &[unit::Model],
+    n: usize,
+    rng: &mut crate::demo::Rng,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<usize, sea_orm::DbErr> {
+    use super::domain::{Cadence, DeadlineRule, RuleKind, periods};
+    const PER_UNIT: usize = 456;
+    let mut targets: Vec<&unit::Model> =
+        units.iter().filter(|u| u.id != root.id && u.path.starts_with(&root.path)).collect();
+    targets.sort_by(|a, b| a.path.cmp(&b.path));
+    targets.truncate(n.div_ceil(PER_UNIT));
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    // This year's list, unless the top unit has one already (the city demo): then last year's.
+    let mut year = today.year();
+    if super::repo::list_for_unit_year(conn, root.id, year).await?.is_some() {
+        year -= 1;
+    }
+    let specs: Vec<ItemSpec> = (0..60)
+        .map(|k| match k {
+            0..30 => ("party_group", "（合成）月度落实主体责任事项", "monthly", "working", 5, "会议记录", 3),
+            30..50 => ("supervision", "（合成）季度专题研究事项", "quarterly", "working", 10, "会议纪要", 4),
+            50..56 => ("party_group", "（合成）半年汇报事项", "half_year", "working", 10, "书面报告", 4),
+            _ => ("party_group", "（合成）年度述责述廉事项", "annual", "working", 10, "述职报告", 5),
+        })
+        .collect();
+    let l = list::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4()),
+        unit_id: Set(root.id),
+        year: Set(year),
+        title: Set(format!("{year}年度党风廉政建设责任清单（基准测试数据）")),
+        status: Set("published".into()),
+        starts_on: Set(NaiveDate::from_ymd_opt(year, 1, 1).expect("1 January")),
+        copied_from: Set(None),
+        published_at: Set(Some(now)),
+        published_by: Set(None),
+        created_by: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let mut items = Vec::new();
+    for (k, (cat, content, cadence, kind, days, evidence, weight)) in specs.iter().enumerate() {
+        let i = item::ActiveModel {
+            uuid: Set(uuid::Uuid::new_v4()),
+            list_id: Set(l.id),
+            seq: Set(k as i32 + 1),
+            category: Set((*cat).into()),
+            content: Set(format!("{content} {}", k + 1)),
+            cadence: Set((*cadence).into()),
+            once_on: Set(None),
+            rule_kind: Set((*kind).into()),
+            rule_days: Set(*days),
+            evidence: Set((*evidence).into()),
+            weight: Set(*weight),
+            target: Set("unit".into()),
+            withdrawn_at: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        let cadence = Cadence::parse(cadence).unwrap_or(Cadence::Annual);
+        let rule = DeadlineRule { kind: RuleKind::parse(kind).unwrap_or(RuleKind::Working), days: *days as u32 };
+        let ps: Vec<_> = periods(cadence, year, None, NaiveDate::from_ymd_opt(year, 1, 1).expect("1 January"))
+            .into_iter()
+            .map(|p| {
+                let due = rule.due(cal, p.end);
+                (p, due)
+            })
+            .collect();
+        items.push((i.id, ps));
+    }
+    let mut made = 0;
+    for (done, chunk) in targets.chunks(50).enumerate() {
+        target::Entity::insert_many(chunk.iter().map(|u| target::ActiveModel {
+            list_id: Set(l.id),
+            unit_id: Set(u.id),
+            person_id: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(conn)
+        .await?;
+        let mut rows = Vec::with_capacity(chunk.len() * PER_UNIT);
+        for u in chunk {
+            for (item_id, ps) in &items {
+                for (p, due) in ps {
+                    let (status, late, rating) = if *due < today {
+                        match rng.below(100) {
+                            0..70 => (TaskStatus::Accepted, 0, Some(Rating::ALL[rng.below(3)])),
+                            70..80 => {
+                                (TaskStatus::Accepted, 1 + rng.below(9) as i32, Some(Rating::ALL[1 + rng.below(3)]))
+                            }
+                            80..85 => (TaskStatus::Submitted, 0, None),
+                            _ => (TaskStatus::Open, 0, None),
+                        }
+                    } else {
+                        (TaskStatus::Open, 0, None)
+                    };
+                    let submitted = status != TaskStatus::Open;
+                    let on = *due + chrono::Duration::days(i64::from(late) - if late > 0 { 0 } else { 1 });
+                    rows.push(task::ActiveModel {
+                        uuid: Set(uuid::Uuid::new_v4()),
+                        list_id: Set(l.id),
+                        item_id: Set(*item_id),
+                        unit_id: Set(u.id),
+                        person_id: Set(None),
+                        publisher_unit_id: Set(root.id),
+                        year: Set(year),
+                        month: Set(p.end.month() as i32),
+                        period: Set(p.label.clone()),
+                        period_start: Set(p.start),
+                        period_end: Set(p.end),
+                        due_on: Set(*due),
+                        status: Set(status.code().into()),
+                        submitted_on: Set(submitted.then_some(on)),
+                        accepted_on: Set((status == TaskStatus::Accepted).then_some(on)),
+                        days_late: Set(submitted.then_some(late)),
+                        rating: Set(rating.map(Rating::level)),
+                        cycle: Set(1),
+                        cancelled_at: Set(None),
+                        version: Set(1),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        made += rows.len();
+        super::repo::insert_tasks(conn, rows).await?;
+        crate::demo::progress("责任任务", ((done + 1) * 50).min(targets.len()), targets.len());
+    }
+    super::repo::refresh_cells(conn, l.id, None).await?;
+    Ok(made)
+}
