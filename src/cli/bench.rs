@@ -410,12 +410,19 @@ async fn duty_timing(
             targets.len(),
             sync.created
         )?;
-        for path in [
+        let mut paths = vec![
             format!("/duty/matrix?year={year}&list={}", l.uuid),
             format!("/duty/matrix?year={year}"),
             format!("/api/v1/duty/matrix?year={year}"),
             format!("/api/v1/duty/scores?year={year}"),
-        ] {
+        ];
+        // Another year's tasks already there (the province demo's ≈0.9M): the whole year.
+        if year != year0 {
+            paths.push(format!("/duty/matrix?year={year0}"));
+            paths.push(format!("/api/v1/duty/scores?year={year0}"));
+            paths.push(format!("/duty?view=all&year={year0}"));
+        }
+        for path in paths {
             let (p50, p99, status) = time_http(addr, token, &path, n.min(50)).await?;
             write!(out, "\n- `{path}` as the 派驻组: p50 {p50:.1} ms, p99 {p99:.1} ms (status {status}).")?;
         }
