@@ -168,7 +168,7 @@ impl MigrationTrait for Migration {
         // One task per (item, unit, leader, period).
         m.get_connection()
             .execute_unprepared(
-                "CREATE UNIQUE INDEX ux_duty_task_key ON duty_tasks (item_id, unit_id, COALESCE(person_id, 0), period)",
+                "CREATE UNIQUE INDEX ux_duty_task_period ON duty_tasks (item_id, unit_id, COALESCE(person_id, 0), period)",
             )
             .await?;
 
