@@ -632,6 +632,27 @@ pub async fn reports_in_scope(
         .await
 }
 
+/// Active people in scope who owe a 述职述廉 report: leading cadres, and the people in `also`
+/// (units' principals, anyone who reported).
+pub async fn report_candidates(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    also: &[i64],
+) -> Result<Vec<crate::features::org::entity::person::Model>, DbErr> {
+    use crate::features::org::entity::person;
+    let mut who = Condition::any().add(person::Column::LeadingCadre.eq(true));
+    for chunk in also.chunks(500) {
+        who = who.add(person::Column::Id.is_in(chunk.to_vec()));
+    }
+    person::Entity::find()
+        .filter(person::Column::DeletedAt.is_null())
+        .filter(person::Column::Status.eq("active"))
+        .filter(scope.unit_condition((person::Entity, person::Column::UnitId)))
+        .filter(who)
+        .all(conn)
+        .await
+}
+
 pub async fn find_report_by_uuid(conn: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<report::Model>, DbErr> {
     report::Entity::find().filter(report::Column::Uuid.eq(id)).one(conn).await
 }

@@ -1183,13 +1183,14 @@ pub async fn collection(state: &AppState, ctx: &Ctx, year: i32) -> AppResult<Vec
     let scope = ctx.scope(Perm::DutyView);
     let units = org_repo::list_units(db, &scope).await?;
     let principals: HashSet<i64> = units.iter().filter_map(|u| u.principal_person_id).collect();
-    let people = org_repo::active_people(db, &scope, &[]).await?;
     let by_unit: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
-    // Leading cadres, principals, and anyone in scope who reported anyway.
+    // Leading cadres, principals, and anyone in scope who reported anyway (chosen in the
+    // database: a province has 60,000 people and a few thousand of these).
     let reported: HashSet<i64> =
         repo::reports_in_scope(db, &scope, year).await?.into_iter().map(|r| r.person_id).collect();
-    let mut chosen: Vec<&person::Model> =
-        people.iter().filter(|p| p.leading_cadre || principals.contains(&p.id) || reported.contains(&p.id)).collect();
+    let also: Vec<i64> = principals.iter().chain(reported.iter()).copied().collect();
+    let people = repo::report_candidates(db, &scope, &also).await?;
+    let mut chosen: Vec<&person::Model> = people.iter().collect();
     chosen.sort_by(|a, b| {
         let pa = by_unit.get(&a.unit_id).map(|u| u.path.as_str()).unwrap_or("");
         let pb = by_unit.get(&b.unit_id).map(|u| u.path.as_str()).unwrap_or("");
