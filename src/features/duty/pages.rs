@@ -12,6 +12,7 @@ use axum::{
     response::Response,
 };
 use chrono::{Datelike, Duration, NaiveDate};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 
 use super::{
@@ -1814,8 +1815,6 @@ pub async fn visit_rect(
         Err(e) => Err(e),
     }
 }
-
-use sea_orm::EntityTrait;
 
 // ------------------------------------------------------------------ settings
 
