@@ -10,8 +10,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::{
-    domain::{Rating, TaskStatus},
-    entity::{contact, item, list, record, report, target, task, visit},
+    domain::{Cadence, Category, DeadlineRule, NewItem, Rating, RuleKind, Target, TaskStatus},
+    entity::{contact, list, record, report, target, task, visit},
     service::sync_tasks,
 };
 use crate::{
@@ -63,21 +63,33 @@ const COUNTY: &[ItemSpec] = &[
     ("local", "司法所每季度自查窗口收费公示和便民服务规范", "quarterly", "working", 5, "自查表、照片", 3),
 ];
 
-#[allow(clippy::too_many_arguments)]
-async fn make_list(
+/// A demo item spec as the domain's item (unknown codes fall back to the safe default).
+fn spec_item(spec: &ItemSpec, content: String) -> NewItem {
+    let (cat, _, cadence, kind, days, evidence, weight) = *spec;
+    let category = Category::parse(cat).unwrap_or(Category::PartyGroup);
+    NewItem {
+        category,
+        content,
+        cadence: Cadence::parse(cadence).unwrap_or(Cadence::Annual),
+        once_on: None,
+        rule: DeadlineRule { kind: RuleKind::parse(kind).unwrap_or(RuleKind::Working), days: days as u32 },
+        evidence: evidence.into(),
+        weight,
+        target: if matches!(category, Category::Member | Category::Secretary) { Target::Leader } else { Target::Unit },
+    }
+}
+
+/// A list published on `now` (the demo writes what publishing would have written).
+async fn published_list(
     conn: &impl ConnectionTrait,
-    cal: &Calendar,
-    publisher: &unit::Model,
-    title: String,
+    unit_id: i64,
     year: i32,
-    specs: &[ItemSpec],
-    units: &[&unit::Model],
-    leaders: &[&person::Model],
+    title: String,
     now: DateTime<Utc>,
 ) -> Result<list::Model, sea_orm::DbErr> {
-    let l = list::ActiveModel {
+    list::ActiveModel {
         uuid: Set(uuid::Uuid::new_v4()),
-        unit_id: Set(publisher.id),
+        unit_id: Set(unit_id),
         year: Set(year),
         title: Set(title),
         status: Set("published".into()),
@@ -92,30 +104,24 @@ async fn make_list(
         ..Default::default()
     }
     .insert(conn)
-    .await?;
-    for (n, (cat, content, cadence, kind, days, evidence, weight)) in specs.iter().enumerate() {
-        let target = if matches!(*cat, "member" | "secretary") { "leader" } else { "unit" };
-        item::ActiveModel {
-            uuid: Set(uuid::Uuid::new_v4()),
-            list_id: Set(l.id),
-            seq: Set(n as i32 + 1),
-            category: Set((*cat).into()),
-            content: Set((*content).into()),
-            cadence: Set((*cadence).into()),
-            once_on: Set(None),
-            rule_kind: Set((*kind).into()),
-            rule_days: Set(*days),
-            evidence: Set((*evidence).into()),
-            weight: Set(*weight),
-            target: Set(target.into()),
-            withdrawn_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await?;
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn make_list(
+    conn: &impl ConnectionTrait,
+    cal: &Calendar,
+    publisher: &unit::Model,
+    title: String,
+    year: i32,
+    specs: &[ItemSpec],
+    units: &[&unit::Model],
+    leaders: &[&person::Model],
+    now: DateTime<Utc>,
+) -> Result<list::Model, sea_orm::DbErr> {
+    let l = published_list(conn, publisher.id, year, title, now).await?;
+    for (n, spec) in specs.iter().enumerate() {
+        super::repo::insert_item(conn, l.id, n as i32 + 1, &spec_item(spec, spec.1.to_string()), now).await?;
     }
     let rows =
         units.iter().map(|u| (u.id, None)).chain(leaders.iter().map(|p| (p.unit_id, Some(p.id)))).map(|(u, p)| {
@@ -323,7 +329,7 @@ pub async fn bulk(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<usize, sea_orm::DbErr> {
-    use super::domain::{Cadence, DeadlineRule, RuleKind, periods};
+    use super::domain::periods;
     const PER_UNIT: usize = 456;
     let mut targets: Vec<&unit::Model> =
         units.iter().filter(|u| u.id != root.id && u.path.starts_with(&root.path)).collect();
@@ -345,53 +351,15 @@ pub async fn bulk(
             _ => ("party_group", "（合成）年度述责述廉事项", "annual", "working", 10, "述职报告", 5),
         })
         .collect();
-    let l = list::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4()),
-        unit_id: Set(root.id),
-        year: Set(year),
-        title: Set(format!("{year}年度党风廉政建设责任清单（基准测试数据）")),
-        status: Set("published".into()),
-        starts_on: Set(NaiveDate::from_ymd_opt(year, 1, 1).expect("1 January")),
-        copied_from: Set(None),
-        published_at: Set(Some(now)),
-        published_by: Set(None),
-        created_by: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    let l = published_list(conn, root.id, year, format!("{year}年度党风廉政建设责任清单（基准测试数据）"), now).await?;
     let mut items = Vec::new();
-    for (k, (cat, content, cadence, kind, days, evidence, weight)) in specs.iter().enumerate() {
-        let i = item::ActiveModel {
-            uuid: Set(uuid::Uuid::new_v4()),
-            list_id: Set(l.id),
-            seq: Set(k as i32 + 1),
-            category: Set((*cat).into()),
-            content: Set(format!("{content} {}", k + 1)),
-            cadence: Set((*cadence).into()),
-            once_on: Set(None),
-            rule_kind: Set((*kind).into()),
-            rule_days: Set(*days),
-            evidence: Set((*evidence).into()),
-            weight: Set(*weight),
-            target: Set("unit".into()),
-            withdrawn_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await?;
-        let cadence = Cadence::parse(cadence).unwrap_or(Cadence::Annual);
-        let rule = DeadlineRule { kind: RuleKind::parse(kind).unwrap_or(RuleKind::Working), days: *days as u32 };
-        let ps: Vec<_> = periods(cadence, year, None, NaiveDate::from_ymd_opt(year, 1, 1).expect("1 January"))
+    for (k, spec) in specs.iter().enumerate() {
+        let new = spec_item(spec, format!("{} {}", spec.1, k + 1));
+        let i = super::repo::insert_item(conn, l.id, k as i32 + 1, &new, now).await?;
+        let ps: Vec<_> = periods(new.cadence, year, None, l.starts_on)
             .into_iter()
             .map(|p| {
-                let due = rule.due(cal, p.end);
+                let due = new.rule.due(cal, p.end);
                 (p, due)
             })
             .collect();
@@ -426,31 +394,13 @@ pub async fn bulk(
                     };
                     let submitted = status != TaskStatus::Open;
                     let on = *due + chrono::Duration::days(i64::from(late) - if late > 0 { 0 } else { 1 });
-                    rows.push(task::ActiveModel {
-                        uuid: Set(uuid::Uuid::new_v4()),
-                        list_id: Set(l.id),
-                        item_id: Set(*item_id),
-                        unit_id: Set(u.id),
-                        person_id: Set(None),
-                        publisher_unit_id: Set(root.id),
-                        year: Set(year),
-                        month: Set(p.end.month() as i32),
-                        period: Set(p.label.clone()),
-                        period_start: Set(p.start),
-                        period_end: Set(p.end),
-                        due_on: Set(*due),
-                        status: Set(status.code().into()),
-                        submitted_on: Set(submitted.then_some(on)),
-                        accepted_on: Set((status == TaskStatus::Accepted).then_some(on)),
-                        days_late: Set(submitted.then_some(late)),
-                        rating: Set(rating.map(Rating::level)),
-                        cycle: Set(1),
-                        cancelled_at: Set(None),
-                        version: Set(1),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        ..Default::default()
-                    });
+                    let mut t = super::repo::new_task(&l, *item_id, u.id, None, p, *due, now);
+                    t.status = Set(status.code().into());
+                    t.submitted_on = Set(submitted.then_some(on));
+                    t.accepted_on = Set((status == TaskStatus::Accepted).then_some(on));
+                    t.days_late = Set(submitted.then_some(late));
+                    t.rating = Set(rating.map(Rating::level));
+                    rows.push(t);
                 }
             }
         }

@@ -489,8 +489,7 @@ pub async fn list_create(
     match r {
         Ok(l) => Ok(flash(&state, &format!("/duty/lists/{}", l.uuid), "flash.created")),
         Err(e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+            let (status, errors) = failed(e, &ctx)?;
             list_form(&state, &ctx, form, unit, errors, status).await
         }
     }
@@ -681,8 +680,14 @@ fn item_input(p: &FormPairs) -> ItemInput {
     }
 }
 
-fn is_form_error(e: &AppError) -> bool {
-    !matches!(e, AppError::NotFound | AppError::Forbidden(_) | AppError::Unauthenticated)
+/// A failed form: its status and errors to show on the form again; not found, forbidden and
+/// signed-out pass through as themselves.
+fn failed(e: AppError, ctx: &Ctx) -> AppResult<(StatusCode, FormErrors)> {
+    if matches!(e, AppError::NotFound | AppError::Forbidden(_) | AppError::Unauthenticated) {
+        return Err(e);
+    }
+    let status = e.status();
+    Ok((status, FormErrors::from_error(e, ctx.t())?))
 }
 
 pub async fn item_create(
@@ -694,12 +699,10 @@ pub async fn item_create(
     let form = item_input(&FormPairs(pairs));
     match service::add_item(&state, &ctx, id, &form).await {
         Ok(_) => Ok(flash(&state, &format!("/duty/lists/{id}#items"), "flash.created")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             list_page(&state, &ctx, id, form, errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -713,12 +716,10 @@ pub async fn targets_save(
     let input = TargetsInput { units: p.all("units"), leaders: p.all("leaders"), reason: p.get("reason"), csrf: None };
     match service::set_targets(&state, &ctx, id, &input).await {
         Ok(_) => Ok(flash(&state, &format!("/duty/lists/{id}#targets"), "flash.saved")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             list_page(&state, &ctx, id, default_item(), errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -737,12 +738,10 @@ pub async fn publish(
 ) -> AppResult<Response> {
     match service::publish(&state, &ctx, id, f.version.as_deref()).await {
         Ok(_) => Ok(flash(&state, &format!("/duty/lists/{id}"), "flash.duty_published")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             list_page(&state, &ctx, id, default_item(), errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -827,12 +826,10 @@ pub async fn item_update(
             let l = repo::find_list(&state.db.read, i.list_id).await?.ok_or(AppError::NotFound)?;
             Ok(flash(&state, &format!("/duty/lists/{}#items", l.uuid), "flash.saved"))
         }
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             item_form(&state, &ctx, id, Some(form), errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -851,12 +848,10 @@ pub async fn item_remove(
 ) -> AppResult<Response> {
     match service::remove_item(&state, &ctx, id, f.reason.as_deref()).await {
         Ok(l) => Ok(flash(&state, &format!("/duty/lists/{}#items", l.uuid), "flash.deleted")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             item_form(&state, &ctx, id, None, errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -969,12 +964,10 @@ pub async fn record_submit(
     };
     match result {
         Ok(()) => Ok(flash(&state, &format!("/duty/tasks/{id}"), "flash.submitted")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             task_page(&state, &ctx, id, form, String::new(), errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -990,13 +983,11 @@ pub async fn review(
             &format!("/duty/tasks/{id}"),
             if t.status == TaskStatus::Accepted.code() { "flash.duty_accepted" } else { "flash.returned" },
         )),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             let form = RecordInput { done_on: ctx.today.to_string(), ..Default::default() };
             task_page(&state, &ctx, id, form, f.note, errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1148,27 +1139,15 @@ pub async fn progress(State(state): State<AppState>, ctx: Ctx, Query(q): Query<P
 async fn owner_score(state: &AppState, ctx: &Ctx, year: i32, leaders: bool, owner: i64) -> AppResult<domain::Score> {
     let db = &state.db.read;
     let w = service::weights(state).await?;
-    let rows =
-        repo::tallies(db, &crate::authz::Scope::from_paths(["/".to_string()]), year, leaders, Some(owner), ctx.today)
-            .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
-    let items = repo::items_by_ids(db, &ids).await?;
-    let mut by_item: BTreeMap<i64, domain::Tally> = BTreeMap::new();
-    for r in rows {
-        let weight = items.get(&r.item_id).map(|i| i.weight).unwrap_or(1);
-        let t = by_item.entry(r.item_id).or_insert_with(|| domain::Tally {
-            item_id: r.item_id,
-            weight,
-            ..Default::default()
-        });
-        t.add(
-            TaskStatus::parse(&r.status).unwrap_or(TaskStatus::Open),
-            Some(if r.late { 1 } else { 0 }),
-            r.rating.and_then(Rating::from_level),
-            r.n as u32,
-        );
-    }
-    Ok(domain::score(&by_item.into_values().collect::<Vec<_>>(), w))
+    // One's own score counts all one's tasks; anyone else's only those in the viewer's scope.
+    let scope = if leaders && Some(owner) == service::me(ctx) {
+        crate::authz::Scope::from_paths(["/".to_string()])
+    } else {
+        ctx.scope(Perm::DutyView)
+    };
+    let rows = repo::tallies(db, &scope, year, leaders, Some(owner), ctx.today).await?;
+    let tallies = service::tallies_by_owner(db, &rows).await?.remove(&owner).unwrap_or_default();
+    Ok(domain::score(&tallies, w))
 }
 
 // ------------------------------------------------------------------ matrix
@@ -1531,12 +1510,10 @@ pub async fn report_save(State(state): State<AppState>, ctx: Ctx, mp: Multipart)
     let year = year_of(&ctx, form.year.as_deref());
     match result {
         Ok(()) => Ok(flash(&state, &format!("/duty/reports?year={year}"), "flash.saved")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             reports_page(&state, &ctx, year, Some(form), errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1610,10 +1587,11 @@ pub async fn report_file(
         return Err(AppError::NotFound);
     };
     let (r, ..) = service::report_in_scope(&state, &ctx, id).await?;
-    let a = files::find(&state.db.read, fid)
-        .await?
-        .filter(|a| a.owner_kind == "duty_report" && a.owner_id == r.id)
-        .ok_or(AppError::NotFound)?;
+    let Some(a) =
+        files::find(&state.db.read, fid).await?.filter(|a| a.owner_kind == "duty_report" && a.owner_id == r.id)
+    else {
+        return Err(crate::features::org::service::deny(&state, &ctx, "attachment", fid).await);
+    };
     let bytes = files::load(&state.db.read, &a).await?;
     state.audit(&ctx.actor(), Event::new("duty_file.download", "attachment", a.uuid)).await?;
     Ok(files::download(&a, bytes))
@@ -1671,24 +1649,46 @@ async fn contacts_page(
             .map(|u| (u.id, u))
             .collect();
     let rect_ids: Vec<i64> = visits.iter().filter_map(|v| v.rect_problem_id).collect();
-    let mut rect: HashMap<i64, uuid::Uuid> = HashMap::new();
-    for id in rect_ids {
-        if let Some(p) = crate::features::rectify::repo::find_problem(db, id).await? {
-            rect.insert(id, p.uuid);
-        }
-    }
+    let rect = crate::features::rectify::repo::problem_uuids(db, &rect_ids).await?;
     let manage = ctx.scope(Perm::DutyManage);
+    let rect_manage = ctx.scope(Perm::RectManage);
+    let can_send = |c: &crate::features::duty::entity::contact::Model, u: Option<&unit::Model>| {
+        Some(c.person_id) == me || u.is_some_and(|u| rect_manage.contains(&u.path))
+    };
+    // The staff of every unit the caller may send a problem for, read once: the owner choices.
+    let send_paths: Vec<String> = list
+        .iter()
+        .filter_map(|c| units.get(&c.unit_id).filter(|u| can_send(c, Some(u))).map(|u| u.path.clone()))
+        .collect();
+    let staff: Vec<(person::Model, String)> = if send_paths.is_empty() {
+        Vec::new()
+    } else {
+        let people = org_repo::active_people(db, &crate::authz::Scope::from_paths(send_paths), &[]).await?;
+        let paths: HashMap<i64, String> =
+            org_repo::units_by_ids(db, &people.iter().map(|p| p.unit_id).collect::<Vec<_>>())
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.path))
+                .collect();
+        people
+            .into_iter()
+            .map(|p| {
+                let path = paths.get(&p.unit_id).cloned().unwrap_or_default();
+                (p, path)
+            })
+            .collect()
+    };
     let mut contacts = Vec::new();
     for c in list {
         let u = units.get(&c.unit_id);
         let can_log = Some(c.person_id) == me || u.is_some_and(|u| manage.contains(&u.path));
-        let can_send = Some(c.person_id) == me || u.is_some_and(|u| ctx.scope(Perm::RectManage).contains(&u.path));
-        let staff = match (can_send, u) {
-            (true, Some(u)) => org_repo::active_people(db, &crate::authz::Scope::from_paths([u.path.clone()]), &[])
-                .await?
-                .into_iter()
+        let can_send = can_send(&c, u);
+        let staff: Vec<(String, String)> = match (can_send, u) {
+            (true, Some(u)) => staff
+                .iter()
+                .filter(|(_, path)| path.starts_with(&u.path))
                 .take(200)
-                .map(|p| (p.uuid.to_string(), format!("{} {}", p.name, p.position)))
+                .map(|(p, _)| (p.uuid.to_string(), format!("{} {}", p.name, p.position)))
                 .collect(),
             _ => Vec::new(),
         };
@@ -1763,12 +1763,10 @@ async fn contacts_after(
 ) -> AppResult<Response> {
     match r {
         Ok(()) => Ok(flash(state, &format!("/duty/contacts?year={year}"), flash_key)),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, ctx)?;
             contacts_page(state, ctx, year, errors, status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1801,7 +1799,7 @@ pub async fn visit_rect(
 ) -> AppResult<Response> {
     match service::visit_to_rect(&state, &ctx, id, &f).await {
         Ok(p) => Ok(flash(&state, &format!("/rect/{}", p.uuid), "flash.duty_sent_to_rect")),
-        Err(e) if is_form_error(&e) => {
+        Err(e) => {
             let year = match repo::find_visit_by_uuid(&state.db.read, id).await? {
                 Some(v) => crate::features::duty::entity::contact::Entity::find_by_id(v.contact_id)
                     .one(&state.db.read)
@@ -1812,7 +1810,6 @@ pub async fn visit_rect(
             };
             contacts_after(&state, &ctx, year, Err(e), "flash.created").await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1856,9 +1853,8 @@ pub async fn settings_save(State(state): State<AppState>, ctx: Ctx, Form(f): For
     };
     match r {
         Ok(_) => Ok(flash(&state, "/admin/duty", "flash.saved")),
-        Err(e) if is_form_error(&e) => {
-            let status = e.status();
-            let errors = FormErrors::from_error(e, ctx.t())?;
+        Err(e) => {
+            let (status, errors) = failed(e, &ctx)?;
             let w = ScoreWeights {
                 on_time: f.on_time.trim().parse().unwrap_or(0),
                 accepted: f.accepted.trim().parse().unwrap_or(0),
@@ -1868,6 +1864,5 @@ pub async fn settings_save(State(state): State<AppState>, ctx: Ctx, Form(f): For
             let l = Layout::new(&ctx, t.get("nav.duty_settings"), "duty_settings");
             Ok(render_status(status, &SettingsPage { l, w, errors }))
         }
-        Err(e) => Err(e),
     }
 }

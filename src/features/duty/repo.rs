@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use super::{
-    domain::TaskStatus,
+    domain::{Cadence, Category, DeadlineRule, NewItem, Period, RuleKind, Target, TaskStatus},
     entity::{amendment, cell, contact, item, list, record, report, target, task, visit},
 };
 use crate::{authz::Scope, features::org::entity::unit};
@@ -75,6 +75,50 @@ pub async fn visible_lists(
     let units: HashMap<i64, unit::Model> =
         crate::features::org::repo::units_by_ids(conn, &ids).await?.into_iter().map(|u| (u.id, u)).collect();
     Ok(lists.into_iter().filter_map(|l| units.get(&l.unit_id).cloned().map(|u| (l, u))).collect())
+}
+
+pub async fn insert_item(
+    conn: &impl ConnectionTrait,
+    list_id: i64,
+    seq: i32,
+    new: &NewItem,
+    now: DateTime<Utc>,
+) -> Result<item::Model, DbErr> {
+    item::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4()),
+        list_id: Set(list_id),
+        seq: Set(seq),
+        category: Set(new.category.code().into()),
+        content: Set(new.content.clone()),
+        cadence: Set(new.cadence.code().into()),
+        once_on: Set(new.once_on),
+        rule_kind: Set(new.rule.kind.code().into()),
+        rule_days: Set(new.rule.days as i32),
+        evidence: Set(new.evidence.clone()),
+        weight: Set(new.weight),
+        target: Set(new.target.code().into()),
+        withdrawn_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// A stored item read back as the domain's item (`None` for a code this build does not know).
+pub fn stored_item(i: &item::Model) -> Option<NewItem> {
+    Some(NewItem {
+        category: Category::parse(&i.category)?,
+        content: i.content.clone(),
+        cadence: Cadence::parse(&i.cadence)?,
+        once_on: i.once_on,
+        rule: DeadlineRule { kind: RuleKind::parse(&i.rule_kind)?, days: Ord::max(i.rule_days, 0) as u32 },
+        evidence: i.evidence.clone(),
+        weight: i.weight,
+        target: Target::parse(&i.target)?,
+    })
 }
 
 pub async fn items_of(conn: &impl ConnectionTrait, list_id: i64) -> Result<Vec<item::Model>, DbErr> {
@@ -199,6 +243,44 @@ pub async fn task_keys(conn: &impl ConnectionTrait, list_id: i64) -> Result<Hash
         .all(conn)
         .await?;
     Ok(rows.into_iter().map(|t| ((t.item_id, t.unit_id, t.person_id, t.period.clone()), t)).collect())
+}
+
+/// A new open task of a list's item for a unit (or a named leader) and period.
+pub fn new_task(
+    l: &list::Model,
+    item_id: i64,
+    unit_id: i64,
+    person_id: Option<i64>,
+    p: &Period,
+    due_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> task::ActiveModel {
+    use chrono::Datelike;
+    task::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4()),
+        list_id: Set(l.id),
+        item_id: Set(item_id),
+        unit_id: Set(unit_id),
+        person_id: Set(person_id),
+        publisher_unit_id: Set(l.unit_id),
+        year: Set(l.year),
+        month: Set(p.end.month() as i32),
+        period: Set(p.label.clone()),
+        period_start: Set(p.start),
+        period_end: Set(p.end),
+        due_on: Set(due_on),
+        status: Set(TaskStatus::Open.code().into()),
+        submitted_on: Set(None),
+        accepted_on: Set(None),
+        days_late: Set(None),
+        rating: Set(None),
+        cycle: Set(1),
+        cancelled_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
 }
 
 pub async fn insert_tasks(conn: &impl ConnectionTrait, rows: Vec<task::ActiveModel>) -> Result<(), DbErr> {

@@ -18,8 +18,7 @@ use serde::Serialize;
 
 use super::{
     domain::{
-        self, Cadence, DeadlineRule, ItemInput, ListInput, NewItem, NewList, NewRecord, Rating, RecordInput, RuleKind,
-        ScoreWeights, Target, TaskStatus,
+        self, ItemInput, ListInput, NewItem, NewList, NewRecord, Rating, RecordInput, ScoreWeights, Target, TaskStatus,
     },
     entity::{contact, item, list, record, report, target, task, visit},
     repo::{self, TaskKey},
@@ -221,27 +220,8 @@ pub async fn create_list(
                 NaiveDate::from_ymd_opt(d.year() + shift, d.month(), d.day())
                     .unwrap_or_else(|| NaiveDate::from_ymd_opt(d.year() + shift, d.month(), 28).expect("28th exists"))
             });
-            item::ActiveModel {
-                uuid: Set(uuid::Uuid::new_v4()),
-                list_id: Set(l.id),
-                seq: Set(n as i32 + 1),
-                category: Set(i.category),
-                content: Set(i.content),
-                cadence: Set(i.cadence),
-                once_on: Set(once_on),
-                rule_kind: Set(i.rule_kind),
-                rule_days: Set(i.rule_days),
-                evidence: Set(i.evidence),
-                weight: Set(i.weight),
-                target: Set(i.target),
-                withdrawn_at: Set(None),
-                version: Set(1),
-                created_at: Set(ctx.now),
-                updated_at: Set(ctx.now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            let Some(copy) = repo::stored_item(&i) else { continue };
+            repo::insert_item(&txn, l.id, n as i32 + 1, &NewItem { once_on, ..copy }, ctx.now).await?;
             copied += 1;
         }
         // Targets still inside this unit's subtree.
@@ -291,43 +271,10 @@ pub async fn add_item(state: &AppState, ctx: &Ctx, list_id: uuid::Uuid, input: &
     let txn = state.db.begin().await?;
     lock_list(&txn, &l, ctx).await?;
     let seq = repo::next_item_seq(&txn, l.id).await?;
-    let i = item::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4()),
-        list_id: Set(l.id),
-        seq: Set(seq),
-        category: Set(new.category.code().into()),
-        content: Set(new.content.clone()),
-        cadence: Set(new.cadence.code().into()),
-        once_on: Set(new.once_on),
-        rule_kind: Set(new.rule.kind.code().into()),
-        rule_days: Set(new.rule.days as i32),
-        evidence: Set(new.evidence.clone()),
-        weight: Set(new.weight),
-        target: Set(new.target.code().into()),
-        withdrawn_at: Set(None),
-        version: Set(1),
-        created_at: Set(ctx.now),
-        updated_at: Set(ctx.now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let i = repo::insert_item(&txn, l.id, seq, &new, ctx.now).await?;
     let mut detail = audit::snapshot("after", &ItemAudit::from(&i));
     if let Some(reason) = &reason {
-        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
-        detail["tasks"] = serde_json::json!(sync);
-        detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(
-            &txn,
-            l.id,
-            Some(i.id),
-            "add_item",
-            reason,
-            detail.clone(),
-            (user_id(ctx), &actor_name(ctx)),
-            ctx.now,
-        )
-        .await?;
+        amend(&txn, &l, Some(i.id), "add_item", reason, &mut detail, &cal, ctx).await?;
     }
     let ev = Event::new("duty_item.create", "duty_item", i.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
@@ -377,20 +324,7 @@ pub async fn update_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, input: &It
     let after = item::Entity::find_by_id(old.id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let mut detail = audit::diff(&ItemAudit::from(&old), &ItemAudit::from(&after));
     if let Some(reason) = &reason {
-        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
-        detail["tasks"] = serde_json::json!(sync);
-        detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(
-            &txn,
-            l.id,
-            Some(old.id),
-            "edit_item",
-            reason,
-            detail.clone(),
-            (user_id(ctx), &actor_name(ctx)),
-            ctx.now,
-        )
-        .await?;
+        amend(&txn, &l, Some(old.id), "edit_item", reason, &mut detail, &cal, ctx).await?;
     }
     let ev = Event::new("duty_item.update", "duty_item", old.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
@@ -417,20 +351,7 @@ pub async fn remove_item(state: &AppState, ctx: &Ctx, id: uuid::Uuid, reason: Op
             .filter(sea_orm::ColumnTrait::eq(&item::Column::Id, i.id))
             .exec(&txn)
             .await?;
-        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
-        detail["tasks"] = serde_json::json!(sync);
-        detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(
-            &txn,
-            l.id,
-            Some(i.id),
-            "withdraw_item",
-            &reason,
-            detail.clone(),
-            (user_id(ctx), &actor_name(ctx)),
-            ctx.now,
-        )
-        .await?;
+        amend(&txn, &l, Some(i.id), "withdraw_item", &reason, &mut detail, &cal, ctx).await?;
     } else {
         item::Entity::delete_by_id(i.id).exec(&txn).await?;
     }
@@ -544,25 +465,42 @@ pub async fn set_targets(
     }
     let mut detail = serde_json::json!({"added": added, "removed": removed});
     if let Some(reason) = &reason {
-        let sync = sync_tasks(&txn, &l, &cal, ctx.now).await?;
-        detail["tasks"] = serde_json::json!(sync);
-        detail["reason"] = serde_json::json!(reason);
-        repo::insert_amendment(
-            &txn,
-            l.id,
-            None,
-            "targets",
-            reason,
-            detail.clone(),
-            (user_id(ctx), &actor_name(ctx)),
-            ctx.now,
-        )
-        .await?;
+        amend(&txn, &l, None, "targets", reason, &mut detail, &cal, ctx).await?;
     }
     let ev = Event::new("duty_list.targets", "duty_list", l.uuid).unit(l.unit_id).detail(detail);
     audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(l)
+}
+
+/// An amendment to a published list: bring its tasks in line, then record the amendment with its
+/// reason and what it did (`detail` gains the task counts and the reason for the audit row too).
+#[allow(clippy::too_many_arguments)]
+async fn amend(
+    txn: &impl sea_orm::ConnectionTrait,
+    l: &list::Model,
+    item_id: Option<i64>,
+    action: &str,
+    reason: &str,
+    detail: &mut serde_json::Value,
+    cal: &Calendar,
+    ctx: &Ctx,
+) -> AppResult<()> {
+    let sync = sync_tasks(txn, l, cal, ctx.now).await?;
+    detail["tasks"] = serde_json::json!(sync);
+    detail["reason"] = serde_json::json!(reason);
+    repo::insert_amendment(
+        txn,
+        l.id,
+        item_id,
+        action,
+        reason,
+        detail.clone(),
+        (user_id(ctx), &actor_name(ctx)),
+        ctx.now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// What syncing a list's tasks did.
@@ -591,17 +529,13 @@ pub async fn sync_tasks(
     let mut rows = Vec::new();
     let mut moves: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
     for i in items.iter().filter(|i| i.withdrawn_at.is_none()) {
-        let (Some(cadence), Some(kind), Some(tg)) =
-            (Cadence::parse(&i.cadence), RuleKind::parse(&i.rule_kind), Target::parse(&i.target))
-        else {
-            continue;
-        };
-        let rule = DeadlineRule { kind, days: i.rule_days.max(0) as u32 };
+        let Some(stored) = repo::stored_item(i) else { continue };
+        let tg = stored.target;
         // The due date depends on the item and the period only: computed once per period.
-        let periods: Vec<(domain::Period, NaiveDate)> = domain::periods(cadence, l.year, i.once_on, l.starts_on)
+        let periods: Vec<(domain::Period, NaiveDate)> = domain::periods(stored.cadence, l.year, i.once_on, l.starts_on)
             .into_iter()
             .map(|p| {
-                let due = rule.due(cal, p.end);
+                let due = stored.rule.due(cal, p.end);
                 (p, due)
             })
             .collect();
@@ -619,31 +553,7 @@ pub async fn sync_tasks(
                             moves.entry(due).or_default().push(e.id);
                         }
                     }
-                    None => rows.push(task::ActiveModel {
-                        uuid: Set(uuid::Uuid::new_v4()),
-                        list_id: Set(l.id),
-                        item_id: Set(i.id),
-                        unit_id: Set(t.unit_id),
-                        person_id: Set(t.person_id),
-                        publisher_unit_id: Set(l.unit_id),
-                        year: Set(l.year),
-                        month: Set(p.end.month() as i32),
-                        period: Set(p.label.clone()),
-                        period_start: Set(p.start),
-                        period_end: Set(p.end),
-                        due_on: Set(due),
-                        status: Set(TaskStatus::Open.code().into()),
-                        submitted_on: Set(None),
-                        accepted_on: Set(None),
-                        days_late: Set(None),
-                        rating: Set(None),
-                        cycle: Set(1),
-                        cancelled_at: Set(None),
-                        version: Set(1),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        ..Default::default()
-                    }),
+                    None => rows.push(repo::new_task(l, i.id, t.unit_id, t.person_id, p, due, now)),
                 }
             }
         }
@@ -973,6 +883,27 @@ pub async fn evidence(
 
 // ------------------------------------------------------------------ scores
 
+/// Fold the counted rows into each owner's per-item tallies, with the items' weights.
+pub async fn tallies_by_owner(
+    conn: &impl sea_orm::ConnectionTrait,
+    rows: &[repo::TallyRow],
+) -> AppResult<HashMap<i64, Vec<domain::Tally>>> {
+    let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect::<HashSet<_>>().into_iter().collect();
+    let items = repo::items_by_ids(conn, &item_ids).await?;
+    let mut by_owner: HashMap<i64, BTreeMap<i64, domain::Tally>> = HashMap::new();
+    for r in rows {
+        let weight = items.get(&r.item_id).map(|i| i.weight).unwrap_or(1);
+        let t = by_owner.entry(r.owner).or_default().entry(r.item_id).or_insert_with(|| domain::Tally {
+            item_id: r.item_id,
+            weight,
+            ..Default::default()
+        });
+        let status = TaskStatus::parse(&r.status).unwrap_or(TaskStatus::Open);
+        t.add(status, Some(i32::from(r.late)), r.rating.and_then(Rating::from_level), r.n as u32);
+    }
+    Ok(by_owner.into_iter().map(|(o, m)| (o, m.into_values().collect())).collect())
+}
+
 /// One ranked unit or leader.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Ranked {
@@ -991,19 +922,7 @@ pub async fn ranking(state: &AppState, ctx: &Ctx, year: i32, leaders: bool) -> A
     let w = weights(state).await?;
     let rows = repo::tallies(db, &scope, year, leaders, None, ctx.today).await?;
     let owners = repo::owners(db, &scope, year, leaders).await?;
-    let item_ids: Vec<i64> = rows.iter().map(|r| r.item_id).collect::<HashSet<_>>().into_iter().collect();
-    let items = repo::items_by_ids(db, &item_ids).await?;
-    let mut by_owner: HashMap<i64, HashMap<i64, domain::Tally>> = HashMap::new();
-    for r in &rows {
-        let weight = items.get(&r.item_id).map(|i| i.weight).unwrap_or(1);
-        let t = by_owner.entry(r.owner).or_default().entry(r.item_id).or_insert_with(|| domain::Tally {
-            item_id: r.item_id,
-            weight,
-            ..Default::default()
-        });
-        let status = TaskStatus::parse(&r.status).unwrap_or(TaskStatus::Open);
-        t.add(status, Some(if r.late { 1 } else { 0 }), r.rating.and_then(Rating::from_level), r.n as u32);
-    }
+    let mut by_owner = tallies_by_owner(db, &rows).await?;
     let names: HashMap<i64, (String, uuid::Uuid)> = if leaders {
         let people = crate::features::rectify::repo::people_by_id(db, owners.iter().copied()).await?;
         let units: HashMap<i64, String> =
@@ -1025,9 +944,7 @@ pub async fn ranking(state: &AppState, ctx: &Ctx, year: i32, leaders: bool) -> A
     let mut out: Vec<Ranked> = owners
         .into_iter()
         .map(|o| {
-            let mut tallies: Vec<domain::Tally> =
-                by_owner.remove(&o).map(|m| m.into_values().collect()).unwrap_or_default();
-            tallies.sort_by_key(|t| t.item_id);
+            let tallies = by_owner.remove(&o).unwrap_or_default();
             let (name, uuid) = names.get(&o).cloned().unwrap_or_default();
             Ranked { rank: 0, owner_id: o, name, uuid, score: domain::score(&tallies, w) }
         })
@@ -1381,7 +1298,7 @@ pub async fn visit_to_rect(
     input: &ToRectInput,
 ) -> AppResult<crate::features::rectify::entity::problem::Model> {
     use crate::features::rectify::{
-        domain::{Kind, Source, Status},
+        domain::{Kind, Source},
         entity::{batch, batch_unit},
         repo as rect_repo,
     };
@@ -1455,7 +1372,6 @@ pub async fn visit_to_rect(
             .detail(serde_json::json!({"via": "duty_visit", "unit_added": u.id}));
         audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     }
-    let seq = rect_repo::next_seq(&txn, b.id).await?;
     let resolved = rect_repo::ResolvedProblem {
         description,
         kind: Kind::Deadline,
@@ -1467,21 +1383,10 @@ pub async fn visit_to_rect(
         risk_ids: Vec::new(),
         person_ids: Vec::new(),
     };
-    let p = rect_repo::insert_problem(&txn, b.id, seq, &resolved, user_id(ctx), ctx.now).await?;
     let text = format!("来自{}的联系点走访（{}）", leader.name, v.visited_on);
-    rect_repo::insert_event(
-        &txn,
-        p.id,
-        "created",
-        "",
-        Status::Open.code(),
-        &text,
-        serde_json::json!({"visit": v.uuid}),
-        (user_id(ctx), &actor_name(ctx)),
-        ctx.now,
-    )
-    .await?;
-    rect_repo::refresh_batch_completion(&txn, b.id, ctx.now).await?;
+    let origin = serde_json::json!({"from_visit": v.uuid});
+    let p =
+        crate::features::rectify::service::insert_problem_in(&txn, state, ctx, &b, &resolved, &text, origin).await?;
     let n = visit::Entity::update_many()
         .col_expr(visit::Column::RectProblemId, Some(p.id).into())
         .col_expr(visit::Column::UpdatedAt, ctx.now.into())
@@ -1492,10 +1397,6 @@ pub async fn visit_to_rect(
     if n.rows_affected != 1 {
         return Err(AppError::conflict(None, "duty.already_sent"));
     }
-    let ev = Event::new("rect_problem.create", "rect_problem", p.uuid)
-        .unit(u.id)
-        .detail(serde_json::json!({"from_visit": v.uuid, "batch": b.uuid, "owner": owner.id, "leader": leader.id, "due_on": due_on}));
-    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     txn.commit().await?;
     Ok(p)
 }

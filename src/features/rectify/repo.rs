@@ -359,6 +359,22 @@ pub async fn find_problem_by_uuid(
         .await
 }
 
+/// The UUIDs of problems by id (for links from other modules).
+pub async fn problem_uuids(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, uuid::Uuid>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, uuid::Uuid)> = problem::Entity::find()
+            .select_only()
+            .columns([problem::Column::Id, problem::Column::Uuid])
+            .filter(problem::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 pub async fn find_problem(conn: &impl ConnectionTrait, id: i64) -> Result<Option<problem::Model>, DbErr> {
     Ok(problem::Entity::find_by_id(id).one(conn).await?.filter(|p| p.deleted_at.is_none()))
 }

@@ -288,18 +288,40 @@ pub async fn add_problem(
     let new = NewProblem::parse(input, b.feedback_on)?;
     let r = resolve_problem(state, ctx, b, &new).await?;
     let txn = state.db.begin().await?;
-    let seq = repo::next_seq(&txn, b.id).await?;
-    let p = repo::insert_problem(&txn, b.id, seq, &r, user_id(ctx), ctx.now).await?;
+    let p = insert_problem_in(&txn, state, ctx, b, &r, "", serde_json::json!({})).await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+/// Add a resolved problem to a batch inside the caller's transaction: its 序号 (under the
+/// batch's numbering), the "created" step of its history (with `note` and `origin`), the batch's
+/// completion, and the audit row (`origin` joins its detail). Other modules that feed the ledger
+/// (a 联系点 visit) come through here.
+pub async fn insert_problem_in(
+    txn: &impl sea_orm::ConnectionTrait,
+    state: &AppState,
+    ctx: &Ctx,
+    b: &batch::Model,
+    r: &ResolvedProblem,
+    note: &str,
+    origin: serde_json::Value,
+) -> AppResult<problem::Model> {
+    let seq = repo::next_seq(txn, b.id).await?;
+    let p = repo::insert_problem(txn, b.id, seq, r, user_id(ctx), ctx.now).await?;
     let status = Status::Open.code();
-    repo::insert_event(&txn, p.id, "created", "", status, "", serde_json::json!({}), actor(ctx), ctx.now).await?;
+    repo::insert_event(txn, p.id, "created", "", status, note, origin.clone(), actor(ctx), ctx.now).await?;
     // A new open problem makes a complete batch incomplete again.
-    repo::refresh_batch_completion(&txn, b.id, ctx.now).await?;
+    repo::refresh_batch_completion(txn, b.id, ctx.now).await?;
     let mut detail = audit::snapshot("after", &ProblemAudit::from(&p));
     detail["risks"] = serde_json::json!(r.risk_ids);
     detail["people"] = serde_json::json!(r.person_ids);
+    if let serde_json::Value::Object(extra) = origin {
+        for (k, v) in extra {
+            detail[k] = v;
+        }
+    }
     let ev = Event::new("rect_problem.create", "rect_problem", p.uuid).unit(p.unit_id).detail(detail);
-    audit::record(&txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
-    txn.commit().await?;
+    audit::record(txn, state.crypto.as_ref(), &ctx.actor(), ev, ctx.now).await?;
     Ok(p)
 }
 
